@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# In the kernel tree (kernel/cgroup/drm/) this is a kbuild Makefile. Run
+# from the repository itself it offers the developer targets (see README.md).
+
+ifneq ($(KERNELRELEASE),)
+
+obj-$(CONFIG_CGROUP_DRM) += drm_cgroup.o drmcg_subsys.o
+obj-$(CONFIG_CGROUP_DRM_TEST_HELPER) += drmcg_test.o
+
+else
+
+.PHONY: all setup check kunit guest host demo fmt clippy clean-build help
+all: help
+
+help:
+	@echo "make setup   install the toolchain, fetch Linux 7.3, place the overlay"
+	@echo "make check   host tests + KUnit + guest end-to-end tests (CI)"
+	@echo "make demo    boot a guest and walk through the controller"
+	@echo "make kunit   KUnit suites only     make guest   guest tests only"
+	@echo "make host    host cargo tests only make lint    rustfmt + clippy"
+
+setup:
+	@scripts/setup.sh
+
+check:
+	@scripts/check.sh
+
+kunit:
+	@scripts/kunit.sh
+
+guest:
+	@scripts/guest.sh --build tests/guest/*.sh
+
+host:
+	@scripts/host.sh
+
+demo:
+	@scripts/demo.sh
+
+lint:
+	@scripts/lint.sh
+
+endif

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C API for drivers, declared in `include/linux/cgroup_drm.h`.
+//!
+//! Handles given to C are plain pointers to Rust objects: a `struct drmcg_region *` is an
+//! [`Arc<Region>`] turned into a raw pointer, a `struct drmcg_pool *` points to a [`Pool`] and
+//! carries a reference on the css of its cgroup (which owns the pool), and a
+//! `struct drmcg_owner *` is a css with a reference. Every function documents which references
+//! it takes and gives.
+//!
+//! C header: [`include/linux/cgroup_drm.h`](srctree/include/linux/cgroup_drm.h).
+
+use crate::{
+    cgroup::Css,
+    charge,
+    evict::{
+        self,
+        EvictFlags,
+        Verdict, //
+    },
+    pool::{
+        self,
+        Pool, //
+    },
+    region::{
+        self,
+        Reclaim,
+        Region, //
+    },
+    DrmCgroup, //
+};
+use core::ptr;
+use kernel::{
+    bindings,
+    prelude::*,
+    str::CStr,
+    sync::{
+        aref::ARef,
+        Arc,
+        ArcBorrow, //
+    },
+    types::ForeignOwnable, //
+};
+
+/// A region's reclaim callback implemented by a C driver.
+struct CReclaim {
+    ops: *const bindings::drmcg_region_ops,
+    priv_: *mut c_void,
+}
+
+// SAFETY: The driver promises (in the header's documentation) that its ops and private data may
+// be used from any thread until the region is unregistered.
+unsafe impl Send for CReclaim {}
+// SAFETY: See `Send`; calls are serialised by the region's ops lock.
+unsafe impl Sync for CReclaim {}
+
+impl Reclaim for CReclaim {
+    fn reclaim(&self, pool: &Pool, target: u64) -> Result {
+        // SAFETY: `ops` stays valid until the region is unregistered, and unregistering waits
+        // for this call (it runs under the region's ops lock).
+        let f = unsafe { (*self.ops).reclaim };
+        let Some(f) = f else {
+            return Err(ENOSPC);
+        };
+        // SAFETY: The driver's callback gets a pool that stays valid for the call (the caller
+        // holds a reference on its css) and its own private pointer.
+        let ret = unsafe { f(pool_to_c(pool), target, self.priv_) };
+        kernel::error::to_result(ret)
+    }
+}
+
+/// Converts a pool reference to the C handle (no reference is taken).
+fn pool_to_c(pool: &Pool) -> *mut bindings::drmcg_pool {
+    ptr::from_ref(pool).cast_mut().cast()
+}
+
+/// Borrows the pool behind a C handle.
+///
+/// # Safety
+///
+/// `pool` is null or a handle from this API whose reference the caller holds for `'a`.
+unsafe fn pool_from_c<'a>(pool: *mut bindings::drmcg_pool) -> Option<&'a Pool> {
+    // SAFETY: By the safety requirements, a non-null handle points to a live pool.
+    unsafe { pool.cast::<Pool>().as_ref() }
+}
+
+/// Gives `pool` to C with a new reference on its css.
+fn pool_get_to_c(pool: &Pool) -> *mut bindings::drmcg_pool {
+    let css: ARef<Css<DrmCgroup>> = pool.css().into();
+    // The reference is given back by `drmcg_pool_put`.
+    let _ = Css::into_raw(css);
+    pool_to_c(pool)
+}
+
+/// Borrows the region behind a C handle.
+///
+/// # Safety
+///
+/// `region` is a handle from `drmcg_register_region` that is not unregistered yet (or is
+/// being unregistered by the caller).
+unsafe fn region_from_c<'a>(region: *mut bindings::drmcg_region) -> ArcBorrow<'a, Region> {
+    // SAFETY: The handle came from `Arc::into_foreign` and is still owned by the driver.
+    unsafe { <Arc<Region> as ForeignOwnable>::borrow(region.cast()) }
+}
+
+/// Reads a C string argument as bytes, `None` for null.
+///
+/// # Safety
+///
+/// `s` is null or a valid NUL-terminated string that lives for `'a`.
+unsafe fn c_str<'a>(s: *const c_char) -> Option<&'a [u8]> {
+    if s.is_null() {
+        return None;
+    }
+    // SAFETY: Non-null `s` is a valid C string by the safety requirements.
+    Some(unsafe { CStr::from_char_ptr(s) }.to_bytes())
+}
+
+/// Registers a memory region.
+///
+/// # Safety
+///
+/// `card` and `name` are valid C strings; `ops` is null or valid, with `priv_`, until
+/// [`drmcg_unregister_region`] returns.
+#[export]
+pub unsafe extern "C" fn drmcg_register_region(
+    card: *const c_char,
+    name: *const c_char,
+    size: u64,
+    ops: *const bindings::drmcg_region_ops,
+    priv_: *mut c_void,
+) -> *mut bindings::drmcg_region {
+    // SAFETY: The caller passes valid strings or null.
+    let (Some(card), Some(name)) = (unsafe { c_str(card) }, unsafe { c_str(name) }) else {
+        return EINVAL.to_ptr();
+    };
+    let reclaim = if ops.is_null() {
+        None
+    } else {
+        match KBox::new(CReclaim { ops, priv_ }, GFP_KERNEL) {
+            Ok(b) => Some(b as KBox<dyn Reclaim>),
+            Err(e) => return Error::from(e).to_ptr(),
+        }
+    };
+    match region::register(card, name, size, reclaim) {
+        Ok(region) => region.into_foreign().cast(),
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// Unregisters a memory region.
+///
+/// # Safety
+///
+/// `region` is null or a handle from [`drmcg_register_region`] not unregistered before.
+#[export]
+pub unsafe extern "C" fn drmcg_unregister_region(region: *mut bindings::drmcg_region) {
+    if region.is_null() {
+        return;
+    }
+    // SAFETY: The handle came from `into_foreign` and the caller gives it back.
+    let region = unsafe { <Arc<Region> as ForeignOwnable>::from_foreign(region.cast()) };
+    region::unregister(&region);
+}
+
+/// Returns the current task's cgroup as a buffer owner, with a reference.
+#[export]
+pub extern "C" fn drmcg_owner_get_current() -> *mut bindings::drmcg_owner {
+    Css::<DrmCgroup>::into_raw(Css::current()).cast()
+}
+
+/// Takes another reference on an owner.
+///
+/// # Safety
+///
+/// `owner` is null or an owner whose reference the caller holds.
+#[export]
+pub unsafe extern "C" fn drmcg_owner_get(
+    owner: *mut bindings::drmcg_owner,
+) -> *mut bindings::drmcg_owner {
+    if owner.is_null() {
+        return owner;
+    }
+    // SAFETY: The caller holds a reference on the css.
+    let css = unsafe { Css::<DrmCgroup>::get_raw(owner.cast()) };
+    Css::into_raw(css).cast()
+}
+
+/// Drops a reference on an owner.
+///
+/// # Safety
+///
+/// `owner` is null or an owner whose reference the caller gives up.
+#[export]
+pub unsafe extern "C" fn drmcg_owner_put(owner: *mut bindings::drmcg_owner) {
+    if !owner.is_null() {
+        // SAFETY: The caller gives up its reference.
+        drop(unsafe { Css::<DrmCgroup>::from_raw_ref(owner.cast()) });
+    }
+}
+
+/// Charges `size` bytes of `region` to `css`.
+///
+/// # Safety
+///
+/// `ret_pool` is valid for writing; `ret_limit_pool` is null or valid for writing.
+unsafe fn try_charge(
+    css: &Css<DrmCgroup>,
+    region: ArcBorrow<'_, Region>,
+    size: u64,
+    ret_pool: *mut *mut bindings::drmcg_pool,
+    ret_limit_pool: *mut *mut bindings::drmcg_pool,
+) -> c_int {
+    // SAFETY: The caller passes valid output pointers.
+    unsafe {
+        *ret_pool = ptr::null_mut();
+        if !ret_limit_pool.is_null() {
+            *ret_limit_pool = ptr::null_mut();
+        }
+    }
+    let pool = match pool::get_or_create(css, region) {
+        Ok(pool) => pool,
+        Err(e) => return e.to_errno(),
+    };
+    match charge::try_charge(pool, size) {
+        Ok(charged) => {
+            crate::notify_high(charged.over_high);
+            // SAFETY: `ret_pool` is valid for writing.
+            unsafe { *ret_pool = pool_get_to_c(pool) };
+            0
+        }
+        Err(hit) => {
+            let limit = hit.limit;
+            crate::notify_max(limit);
+            if !ret_limit_pool.is_null() {
+                // SAFETY: Non-null `ret_limit_pool` is valid for writing.
+                unsafe { *ret_limit_pool = pool_get_to_c(limit) };
+            }
+            EAGAIN.to_errno()
+        }
+    }
+}
+
+/// Charges `size` bytes of `region` to the current task's cgroup.
+///
+/// # Safety
+///
+/// `region` is a registered region handle; `ret_pool` is valid for writing; `ret_limit_pool`
+/// is null or valid for writing.
+#[export]
+pub unsafe extern "C" fn drmcg_try_charge(
+    region: *mut bindings::drmcg_region,
+    size: u64,
+    ret_pool: *mut *mut bindings::drmcg_pool,
+    ret_limit_pool: *mut *mut bindings::drmcg_pool,
+) -> c_int {
+    let css = Css::<DrmCgroup>::current();
+    // SAFETY: The caller passes a live region handle and valid output pointers.
+    unsafe { try_charge(&css, region_from_c(region), size, ret_pool, ret_limit_pool) }
+}
+
+/// Charges `size` bytes of `region` to `owner`, or to the current task's cgroup if `owner` is
+/// null.
+///
+/// # Safety
+///
+/// As [`drmcg_try_charge`]; `owner` is null or an owner whose reference the caller holds.
+#[export]
+pub unsafe extern "C" fn drmcg_try_charge_owner(
+    region: *mut bindings::drmcg_region,
+    owner: *mut bindings::drmcg_owner,
+    size: u64,
+    ret_pool: *mut *mut bindings::drmcg_pool,
+    ret_limit_pool: *mut *mut bindings::drmcg_pool,
+) -> c_int {
+    if owner.is_null() {
+        // SAFETY: Same requirements.
+        return unsafe { drmcg_try_charge(region, size, ret_pool, ret_limit_pool) };
+    }
+    // SAFETY: The caller holds a reference on `owner`.
+    let css = unsafe { Css::<DrmCgroup>::borrow_raw(owner.cast()) };
+    // SAFETY: The caller passes a live region handle and valid output pointers.
+    unsafe { try_charge(css, region_from_c(region), size, ret_pool, ret_limit_pool) }
+}
+
+/// Gives back `size` bytes charged to `pool`; the pool reference stays with the caller.
+///
+/// # Safety
+///
+/// `pool` is null or a pool whose reference the caller holds.
+#[export]
+pub unsafe extern "C" fn drmcg_uncharge(pool: *mut bindings::drmcg_pool, size: u64) {
+    // SAFETY: The caller holds a reference.
+    if let Some(pool) = unsafe { pool_from_c(pool) } {
+        if charge::uncharge(pool, size).is_err() {
+            kernel::pr_warn!("uncharge of {} bytes exceeds the charge\n", size);
+            kernel::warn_on!(true);
+        }
+    }
+}
+
+/// Drops a pool reference returned by this API.
+///
+/// # Safety
+///
+/// `pool` is null or a pool whose reference the caller gives up.
+#[export]
+pub unsafe extern "C" fn drmcg_pool_put(pool: *mut bindings::drmcg_pool) {
+    // SAFETY: The caller holds a reference until this call.
+    if let Some(pool) = unsafe { pool_from_c(pool) } {
+        // SAFETY: The caller gives up the reference on the pool's css that came with it.
+        drop(unsafe { Css::<DrmCgroup>::from_raw_ref(pool.css().as_raw()) });
+    }
+}
+
+/// Marks `size` charged bytes of `pool` as pinned (not evictable).
+///
+/// # Safety
+///
+/// `pool` is a pool whose reference the caller holds.
+#[export]
+pub unsafe extern "C" fn drmcg_pin(pool: *mut bindings::drmcg_pool, size: u64) -> c_int {
+    // SAFETY: The caller holds a reference.
+    match unsafe { pool_from_c(pool) } {
+        Some(pool) => match charge::pin(pool, size) {
+            Ok(()) => 0,
+            Err(_) => EINVAL.to_errno(),
+        },
+        None => EINVAL.to_errno(),
+    }
+}
+
+/// Unpins `size` bytes of `pool`.
+///
+/// # Safety
+///
+/// `pool` is a pool whose reference the caller holds.
+#[export]
+pub unsafe extern "C" fn drmcg_unpin(pool: *mut bindings::drmcg_pool, size: u64) {
+    // SAFETY: The caller holds a reference.
+    if let Some(pool) = unsafe { pool_from_c(pool) } {
+        if charge::unpin(pool, size).is_err() {
+            kernel::warn_on!(true);
+        }
+    }
+}
+
+/// Decides whether a buffer charged to `test_pool` may be evicted.
+///
+/// # Safety
+///
+/// Each pool argument is null or a pool whose reference the caller holds; `ret_hit_low` is
+/// null or valid for writing.
+#[export]
+pub unsafe extern "C" fn drmcg_evict_valuable(
+    limit_pool: *mut bindings::drmcg_pool,
+    test_pool: *mut bindings::drmcg_pool,
+    evictor_pool: *mut bindings::drmcg_pool,
+    flags: c_uint,
+    ret_hit_low: *mut bool,
+) -> bool {
+    // SAFETY: The caller holds references on the non-null pools.
+    let (limit, test, evictor) = unsafe {
+        (
+            pool_from_c(limit_pool),
+            pool_from_c(test_pool),
+            pool_from_c(evictor_pool),
+        )
+    };
+    // Buffers that were never charged (no pool) belong to nobody: always evictable.
+    let Some(test) = test else {
+        return true;
+    };
+    let verdict = evict::evict_valuable(limit, test, evictor, evict_flags(flags));
+    if matches!(verdict, Verdict::NoButLow | Verdict::YesBelowLow) && !ret_hit_low.is_null() {
+        // SAFETY: Non-null `ret_hit_low` is valid for writing.
+        unsafe { *ret_hit_low = true };
+    }
+    verdict.may_evict()
+}
+
+/// Converts the `DRMCG_EVICT_*` flags of the C API; unknown bits are ignored.
+fn evict_flags(bits: c_uint) -> EvictFlags {
+    let mut flags = EvictFlags::NONE;
+    for (bit, flag) in [
+        (bindings::DRMCG_EVICT_IGNORE_LOW, EvictFlags::IGNORE_LOW),
+        (bindings::DRMCG_EVICT_NO_EVICT_OTHERS, EvictFlags::NO_EVICT_OTHERS),
+        (bindings::DRMCG_EVICT_ONLY_OVER_HIGH, EvictFlags::ONLY_OVER_HIGH),
+    ] {
+        if bits & bit != 0 {
+            flags = flags | flag;
+        }
+    }
+    flags
+}
+
+/// Reports that `size` bytes charged to `pool` were evicted (before they are uncharged);
+/// `hit_low` is what [`drmcg_evict_valuable`] said about the victim's `low` protection.
+///
+/// # Safety
+///
+/// `pool` is null or a pool whose reference the caller holds.
+#[export]
+pub unsafe extern "C" fn drmcg_report_eviction(
+    pool: *mut bindings::drmcg_pool,
+    size: u64,
+    hit_low: bool,
+) {
+    // SAFETY: The caller holds a reference.
+    if let Some(pool) = unsafe { pool_from_c(pool) } {
+        crate::report_eviction(pool, size, hit_low);
+    }
+}
+
+/// Whether `test` is within its effective min protection below `root` (null: the top).
+///
+/// # Safety
+///
+/// Each pool argument is null or a pool whose reference the caller holds.
+#[export]
+pub unsafe extern "C" fn drmcg_below_min(
+    root: *mut bindings::drmcg_pool,
+    test: *mut bindings::drmcg_pool,
+) -> bool {
+    // SAFETY: The caller holds references on the non-null pools.
+    let (root, test) = unsafe { (pool_from_c(root), pool_from_c(test)) };
+    test.is_some_and(|t| evict::below_min(root, t, EvictFlags::NONE))
+}
+
+/// Whether `test` is within its effective low protection below `root` (null: the top).
+///
+/// # Safety
+///
+/// Each pool argument is null or a pool whose reference the caller holds.
+#[export]
+pub unsafe extern "C" fn drmcg_below_low(
+    root: *mut bindings::drmcg_pool,
+    test: *mut bindings::drmcg_pool,
+) -> bool {
+    // SAFETY: The caller holds references on the non-null pools.
+    let (root, test) = unsafe { (pool_from_c(root), pool_from_c(test)) };
+    test.is_some_and(|t| evict::below_low(root, t, EvictFlags::NONE))
+}
+
+/// Returns the pool of the nearest common ancestor cgroup of `a` and `b` (same region), with
+/// a reference, or null.
+///
+/// # Safety
+///
+/// Each pool argument is null or a pool whose reference the caller holds.
+#[export]
+pub unsafe extern "C" fn drmcg_get_common_ancestor(
+    a: *mut bindings::drmcg_pool,
+    b: *mut bindings::drmcg_pool,
+) -> *mut bindings::drmcg_pool {
+    // SAFETY: The caller holds references on the non-null pools.
+    let (Some(a), Some(b)) = (unsafe { pool_from_c(a) }, unsafe { pool_from_c(b) }) else {
+        return ptr::null_mut();
+    };
+    match evict::common_ancestor(a, b) {
+        Some(p) => pool_get_to_c(p),
+        None => ptr::null_mut(),
+    }
+}

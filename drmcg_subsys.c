@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The drm cgroup controller's tables for the cgroup core.
+ *
+ * The cgroup core writes into struct cgroup_subsys and the cftype array at
+ * boot (ids, names, kernfs ops), so they live here as ordinary mutable C
+ * data. Every callback is implemented in Rust (drm_cgroup.rs).
+ */
+
+#include <linux/cgroup.h>
+#include <linux/stddef.h>
+
+#include "drmcg_internal.h"
+
+#define DRMCG_RO(_name, _file, _flags)				\
+	{							\
+		.name = _name,					\
+		.flags = _flags,				\
+		.seq_show = drmcg_seq_show,			\
+		.private = _file,				\
+	}
+
+#define DRMCG_RW(_name, _file)					\
+	{							\
+		.name = _name,					\
+		.flags = CFTYPE_NOT_ON_ROOT,			\
+		.seq_show = drmcg_seq_show,			\
+		.write = drmcg_file_write,			\
+		.private = _file,				\
+	}
+
+static struct cftype drmcg_files[] = {
+	DRMCG_RO("capacity", DRMCG_FILE_CAPACITY, CFTYPE_ONLY_ON_ROOT),
+	DRMCG_RO("current", DRMCG_FILE_CURRENT, 0),
+	DRMCG_RW("min", DRMCG_FILE_MIN),
+	DRMCG_RW("low", DRMCG_FILE_LOW),
+	DRMCG_RW("high", DRMCG_FILE_HIGH),
+	DRMCG_RW("max", DRMCG_FILE_MAX),
+	{
+		.name = "peak",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.open = drmcg_file_open,
+		.release = drmcg_file_release,
+		.seq_show = drmcg_seq_show,
+		.write = drmcg_file_write,
+		.private = DRMCG_FILE_PEAK,
+	},
+	{
+		.name = "events",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.file_offset = offsetof(struct drmcg_css, events_file),
+		.seq_show = drmcg_seq_show,
+		.private = DRMCG_FILE_EVENTS,
+	},
+	{
+		.name = "events.local",
+		.flags = CFTYPE_NOT_ON_ROOT,
+		.file_offset = offsetof(struct drmcg_css, events_local_file),
+		.seq_show = drmcg_seq_show,
+		.private = DRMCG_FILE_EVENTS_LOCAL,
+	},
+	DRMCG_RO("stat", DRMCG_FILE_STAT, CFTYPE_NOT_ON_ROOT),
+	{ }	/* terminate */
+};
+
+struct cgroup_subsys drm_cgrp_subsys = {
+	.css_alloc = drmcg_css_alloc,
+	.css_offline = drmcg_css_offline,
+	.css_free = drmcg_css_free,
+	.legacy_cftypes = drmcg_files,
+	.dfl_cftypes = drmcg_files,
+};

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Memory regions: what drivers register, and the global list of them.
+//!
+//! A region is one kind of memory of one DRM device that is accounted on its own, e.g. the
+//! VRAM of one tile. Its key in the interface files is `<card>/<name>`, where `<card>` is the
+//! device's DRM unique name (what `drmGetUnique()` returns, usually the PCI address such as
+//! `0000:03:00.0`) and `<name>` the driver's name for the region (`vram0`, `tile1`, `system`).
+//!
+//! Regions are listed in registration order. Each gets a slot number below [`MAX_REGIONS`],
+//! which indexes the per-cgroup table of pools (see `pool.rs`), so that finding the pool of a
+//! (cgroup, region) pair on the charge path is one array load. A slot is reused once its region
+//! is unregistered; pools of the old region are recognised and replaced lazily.
+
+use kernel::{
+    prelude::*,
+    str::CString,
+    sync::{
+        atomic::{
+            Acquire,
+            Atomic,
+            Release, //
+        },
+        global_lock,
+        Arc,
+        Mutex, //
+    },
+};
+
+/// How many regions can be registered at the same time.
+pub(crate) const MAX_REGIONS: usize = 64;
+
+/// Longest `<card>/<name>` key, in bytes.
+pub(crate) const MAX_KEY_LEN: usize = 64;
+
+/// The driver callback that evicts memory of a cgroup (see `struct drmcg_region_ops`).
+pub(crate) trait Reclaim: Send + Sync {
+    /// Evicts at least `target` bytes charged to `pool` or its descendants in this region.
+    ///
+    /// Returns `Ok(())` on progress, `Err(ENOSPC)` when nothing could be evicted.
+    fn reclaim(&self, pool: &crate::pool::Pool, target: u64) -> Result;
+}
+
+/// A registered memory region.
+///
+/// # Invariants
+///
+/// - `index < MAX_REGIONS`, and no other registered region has the same index (slot).
+/// - `key` is a valid key: non-empty, no whitespace, at most [`MAX_KEY_LEN`] bytes, exactly one
+///   `/` between a non-empty card name and a non-empty region name.
+#[pin_data]
+pub(crate) struct Region {
+    key: CString,
+    size: u64,
+    index: usize,
+    unregistered: Atomic<bool>,
+    /// The driver's reclaim callback, `None` once unregistered. Reclaim runs under this lock,
+    /// so unregistering waits for a running reclaim to finish.
+    #[pin]
+    ops: Mutex<Option<KBox<dyn Reclaim>>>,
+}
+
+impl Region {
+    /// The region's key, `<card>/<name>`.
+    pub(crate) fn key(&self) -> &CStr {
+        &self.key
+    }
+
+    /// The region's size in bytes, as the driver registered it.
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The slot of the region in every cgroup's pool table, below [`MAX_REGIONS`].
+    pub(crate) fn slot(&self) -> usize {
+        self.index
+    }
+
+    /// Returns `true` once the driver unregistered the region.
+    pub(crate) fn is_unregistered(&self) -> bool {
+        self.unregistered.load(Acquire)
+    }
+
+    /// Runs the driver's reclaim callback for `pool`, or fails with `ENODEV` if the region is
+    /// gone and `ENOSPC` if it has no callback.
+    pub(crate) fn reclaim(&self, pool: &crate::pool::Pool, target: u64) -> Result {
+        let ops = self.ops.lock();
+        match ops.as_ref() {
+            Some(ops) => ops.reclaim(pool, target),
+            None if self.is_unregistered() => Err(ENODEV),
+            None => Err(ENOSPC),
+        }
+    }
+}
+
+/// Checks one component of a region key: non-empty, printable, no whitespace and no `/`.
+fn valid_component(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| b.is_ascii_graphic() && b != b'/')
+}
+
+/// The list of registered regions, in registration order, and the slots they use.
+pub(crate) struct Registry {
+    regions: KVec<Arc<Region>>,
+    used: [bool; MAX_REGIONS],
+}
+
+global_lock! {
+    // SAFETY: `init` is called by `registry_init()`, from the root cgroup's `css_alloc`, which
+    // `cgroup_init()` runs before anything else can use the controller.
+    pub(crate) unsafe(uninit) static REGISTRY: Mutex<Registry> = Registry {
+        regions: KVec::new(),
+        used: [false; MAX_REGIONS],
+    };
+}
+
+/// Initialises the registry lock; called once, when the root cgroup is created.
+pub(crate) fn registry_init() {
+    // SAFETY: Called exactly once, from the root css_alloc, before any other use.
+    unsafe { REGISTRY.init() };
+}
+
+impl Registry {
+    /// The registered regions, in registration order.
+    pub(crate) fn regions(&self) -> &[Arc<Region>] {
+        &self.regions
+    }
+
+    /// Finds a registered region by key.
+    pub(crate) fn find(&self, key: &[u8]) -> Option<&Arc<Region>> {
+        self.regions.iter().find(|r| r.key.to_bytes() == key)
+    }
+}
+
+/// Registers a region of `size` bytes named `<card>/<name>`.
+///
+/// Errors: `EINVAL` for an invalid name or a size of 0, `EEXIST` if the key is taken,
+/// `ENOSPC` when [`MAX_REGIONS`] regions exist, `ENOMEM`.
+pub(crate) fn register(
+    card: &[u8],
+    name: &[u8],
+    size: u64,
+    ops: Option<KBox<dyn Reclaim>>,
+) -> Result<Arc<Region>> {
+    if size == 0 || !valid_component(card) || !valid_component(name) {
+        return Err(EINVAL);
+    }
+    let len = card.len() + 1 + name.len();
+    if len > MAX_KEY_LEN {
+        return Err(EINVAL);
+    }
+    let key = CString::try_from_fmt(fmt!(
+        "{}/{}",
+        kernel::str::BStr::from_bytes(card),
+        kernel::str::BStr::from_bytes(name)
+    ))?;
+
+    let mut reg = REGISTRY.lock();
+    if reg.find(key.to_bytes()).is_some() {
+        return Err(EEXIST);
+    }
+    let free = reg.used.iter().position(|u| !u).ok_or(ENOSPC)?;
+    reg.regions.reserve(1, GFP_KERNEL)?;
+    // INVARIANT: `free` is unused and below `MAX_REGIONS`; `key` was validated above.
+    let region = Arc::pin_init(
+        pin_init!(Region {
+            key,
+            size,
+            index: free,
+            unregistered: Atomic::new(false),
+            ops <- kernel::new_mutex!(ops),
+        }),
+        GFP_KERNEL,
+    )?;
+    reg.regions.push(region.clone(), GFP_KERNEL)?;
+    if let Some(u) = reg.used.get_mut(free) {
+        *u = true;
+    }
+    Ok(region)
+}
+
+/// Unregisters `region`: new charges fail with `ENODEV`, the key disappears from every file,
+/// a running reclaim callback is waited for and no new one starts. Pools and charges that
+/// still exist stay valid until released.
+pub(crate) fn unregister(region: &Arc<Region>) {
+    // Forbid new reclaim calls and wait for a running one.
+    drop(region.ops.lock().take());
+
+    let mut reg = REGISTRY.lock();
+    if region.unregistered.load(Acquire) {
+        return;
+    }
+    region.unregistered.store(true, Release);
+    // The region's pools stay where they are until their cgroups go: charges may still be
+    // outstanding. `pool::get_or_create` replaces them if the slot is reused.
+    if let Some(i) = reg.regions.iter().position(|r| Arc::ptr_eq(r, region)) {
+        // Keep the registration order of the others.
+        let _ = reg.regions.remove(i);
+    }
+    if let Some(u) = reg.used.get_mut(region.index) {
+        *u = false;
+    }
+}

@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds the test kernel and runs the drm cgroup KUnit suites under QEMU
+# with the kernel's own tools/testing/kunit/kunit.py.
+#
+#   scripts/kunit.sh [kunit.py filter_glob, e.g. 'drm_cgroup_charge.*']
+#   scripts/kunit.sh --build-only     configure and build only
+#
+# The build folder is kept in the cache, so a rerun after a one-file change
+# is incremental. The same kernel boots the guest tests (scripts/guest.sh).
+
+. "$(dirname "$0")/common.sh"
+
+"$REPO/scripts/setup.sh"
+SRC=$(drmcg_ksrc)
+OUT=$(drmcg_kbuild "$SRC" kunit)
+mkdir -p "$OUT"
+PATH=$(drmcg_qemu_path)
+export PATH
+
+mkopts=()
+while read -r o; do mkopts+=(--make_options "$o"); done < <(drmcg_make_opts)
+
+cd "$SRC"
+kunit=(tools/testing/kunit/kunit.py)
+common=(--arch=x86_64 --build_dir="$OUT"
+	--kunitconfig="$REPO/tests/kunit/drm_cgroup.kunitconfig")
+if [ "${1:-}" = --build-only ]; then
+	python3 "${kunit[@]}" config "${common[@]}" "${mkopts[@]}" >/dev/null
+	exec python3 "${kunit[@]}" build "${common[@]}" "${mkopts[@]}" --jobs="$JOBS"
+fi
+log "KUnit: building in $OUT and running under QEMU"
+python3 tools/testing/kunit/kunit.py run --arch=x86_64 --build_dir="$OUT" \
+	--kunitconfig="$REPO/tests/kunit/drm_cgroup.kunitconfig" \
+	"${mkopts[@]}" --jobs="$JOBS" --timeout=900 \
+	--json="$OUT/kunit.json" "$@"
