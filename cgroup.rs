@@ -300,6 +300,22 @@ impl<T: Controller> Callbacks<T> {
         drop(unsafe { KBox::from_raw(css.cast::<Css<T>>()) });
     }
 
+    /// Returns where the controller's state of an open file is kept.
+    ///
+    /// The cgroup core owns `of->priv` (its `struct cgroup_file_ctx`) and reserves a
+    /// `struct cgroup_of_peak` in it for controllers' peak files; its `value` holds the pointer
+    /// to our state (0 when there is none).
+    ///
+    /// # Safety
+    ///
+    /// `of` is a live open file of one of this controller's interface files.
+    unsafe fn state_slot(of: *mut bindings::kernfs_open_file) -> *mut usize {
+        // SAFETY: `of` is a live cgroup file, whose context the core allocated at open.
+        let peak = unsafe { bindings::of_peak(of) };
+        // SAFETY: `peak` points into the live context; taking a field's address reads nothing.
+        unsafe { &raw mut (*peak).value }.cast()
+    }
+
     /// Returns the file and open-file state of a `kernfs_open_file`.
     ///
     /// # Safety
@@ -313,9 +329,11 @@ impl<T: Controller> Callbacks<T> {
         // Every entry of our table has a valid `private`; an unknown value would map to
         // `Current`, which is read-only and harmless.
         let file = File::from_private(private as u64).unwrap_or(File::Current);
-        // SAFETY: `priv_` is null or a `KBox<T::OpenFile>` that `open` stored and `release`
+        // SAFETY: `of` is live, so is its per-file slot.
+        let state = unsafe { *Self::state_slot(of) } as *const T::OpenFile;
+        // SAFETY: The slot is 0 or holds a `KBox<T::OpenFile>` that `open` stored and `release`
         // has not freed yet (it runs after the last show/write).
-        let open = unsafe { (*of).priv_.cast::<T::OpenFile>().as_ref() };
+        let open = unsafe { state.as_ref() };
         (file, open)
     }
 
@@ -373,13 +391,13 @@ impl<T: Controller> Callbacks<T> {
     pub(crate) unsafe fn open(of: *mut bindings::kernfs_open_file) -> c_int {
         // SAFETY: `of` is live; `of_css` returns its css, which the open file pins.
         let css = unsafe { Css::<T>::from_raw(bindings::of_css(of)) };
-        // SAFETY: `of` is live and `priv_` is still null.
+        // SAFETY: `of` is live and has no state yet.
         let (file, _) = unsafe { Self::file(of) };
         match T::open(css, file) {
             Ok(state) => {
                 if let Some(state) = state {
                     // SAFETY: `of` is live; `release` turns the pointer back into the box.
-                    unsafe { (*of).priv_ = KBox::into_raw(state).cast() };
+                    unsafe { *Self::state_slot(of) = KBox::into_raw(state) as usize };
                 }
                 0
             }
@@ -399,14 +417,14 @@ impl<T: Controller> Callbacks<T> {
         // SAFETY: `of` is live until this callback returns.
         let (file, _) = unsafe { Self::file(of) };
         // SAFETY: `of` is live until this callback returns.
-        let state = unsafe { (*of).priv_ }.cast::<T::OpenFile>();
+        let state = unsafe { *Self::state_slot(of) } as *mut T::OpenFile;
         if !state.is_null() {
             // SAFETY: `open` stored a `KBox<T::OpenFile>` here; no show/write runs any more.
             let state = unsafe { KBox::from_raw(state) };
             T::release(css, file, &state);
             drop(state);
             // SAFETY: `of` is live.
-            unsafe { (*of).priv_ = core::ptr::null_mut() };
+            unsafe { *Self::state_slot(of) = 0 };
         }
     }
 }

@@ -98,7 +98,8 @@ else
 	echo "@@DRMCG-END kernel-log 0"
 fi
 echo "@@DRMCG-DONE"
-poweroff -f
+# With -no-reboot, QEMU exits when the guest reboots.
+reboot -f
 INIT
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.cpio.gz"
@@ -117,7 +118,7 @@ fi
 timeout --foreground "$timeout" "${qemu[@]}" < /dev/null 2>&1 | tr -d '\r' | tee "$work/console.log" |
 	grep -v -E '^(ACPI Error|ACPI BIOS Error|No Local Variables)' || true
 
-awk -v log="$work/console.log" '
+awk '
 /^@@DRMCG-BEGIN / { cur = $2; started[cur] = 1 }
 /^@@DRMCG-END / { if ($3 == 0) { pass++; print "ok: " $2 } else { fail++; print "FAILED: " $2 " (exit " $3 ")" }; delete started[$2] }
 /^@@DRMCG-DONE/ { done = 1 }

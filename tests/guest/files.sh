@@ -14,7 +14,7 @@ K2=0000:04:00.0/tile0
 
 # drm.capacity: registration order, sizes.
 grep -q "^$K 268435456\$" $CG/drm.capacity || fail "capacity of $K"
-expect_eq "$(awk '{print $1}' $CG/drm.capacity | grep -n . | grep -E "$K\$|$K1\$|$K2\$" | cut -d: -f2 | tr '\n' ' ')" \
+expect_eq "$(awk '{print $1}' $CG/drm.capacity | grep -E "^($K|$K1|$K2)\$" | tr '\n' ' ')" \
 	"$K $K1 $K2 " "registration order"
 
 mkdir -p $CG/a/b/c
@@ -60,7 +60,8 @@ expect_write_err $CG/a/drm.max "$K 16E" "Invalid argument"
 expect_write_err $CG/a/drm.max "$K 2M
 $K1 2M" "Invalid argument"
 expect_write_err $CG/a/drm.max "garbage" "Invalid argument"
-expect_write_err $CG/a/drm.max "" "Invalid argument"
+expect_write_err $CG/a/drm.max "
+" "Invalid argument"
 expect_eq "$(cat $CG/a/drm.max)" "$before" "bad writes changed drm.max"
 expect_write_err $CG/a/drm.current "$K 1" "Permission denied\|Invalid argument"
 expect_write_err $CG/a/drm.events "$K 1" "Permission denied\|Invalid argument"

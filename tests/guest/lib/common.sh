@@ -20,13 +20,13 @@ expect_eq() {
 
 # expect_write FILE VALUE: the write must succeed.
 expect_write() {
-	printf '%s' "$2" > "$1" || fail "write '$2' to $1 failed"
+	(echo -n "$2" > "$1") 2>/dev/null || fail "write '$2' to $1 failed"
 }
 
 # expect_write_err FILE VALUE ERRNO_TEXT: the write must fail with that error
 # (e.g. "Invalid argument", "No such device").
 expect_write_err() {
-	if printf '%s' "$2" > "$1" 2>/tmp/.werr; then
+	if (echo -n "$2" > "$1") 2>/tmp/.werr; then
 		fail "write '$2' to $1 succeeded, expected '$3'"
 	fi
 	grep -q "$3" /tmp/.werr || fail "write '$2' to $1: expected '$3', got '$(cat /tmp/.werr)'"
