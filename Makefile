@@ -30,7 +30,7 @@ kunit:
 	@scripts/kunit.sh
 
 guest:
-	@scripts/guest.sh --build tests/guest/*.sh
+	@scripts/guest.sh --build tests/guest/*.sh tests/guest/*.c
 
 host:
 	@scripts/host.sh

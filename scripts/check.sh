@@ -36,7 +36,7 @@ add "$p" "$f"
 
 log "guest tests"
 st=0
-"$REPO/scripts/guest.sh" "$REPO"/tests/guest/*.sh 2>&1 | tee "$logs/guest" || st=1
+"$REPO/scripts/guest.sh" "$REPO"/tests/guest/*.sh "$REPO"/tests/guest/*.c 2>&1 | tee "$logs/guest" || st=1
 read -r p f < <(sed -n 's/^guest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$logs/guest")
 p=${p:-0} f=${f:-0}
 [ "$st" = 0 ] || [ "$f" -gt 0 ] || f=1

@@ -5,8 +5,8 @@
 #
 #   scripts/guest.sh [options] TEST...
 #
-# A TEST is a shell script (run with busybox sh) or a static executable; it
-# passes when it exits 0. Its output is printed as it runs. Options:
+# A TEST is a shell script (run with busybox sh), a static executable, or a C
+# file (built here with gcc -static); it passes when it exits 0. Its output is printed as it runs. Options:
 #   --build      build the kernel first (scripts/kunit.sh does the same build)
 #   --kernel F   boot this bzImage instead of the cached test kernel
 #   --append S   extra kernel command line
@@ -56,8 +56,16 @@ i=0
 for t in "${tests[@]}"; do
 	[ -f "$t" ] || die "no such test: $t"
 	i=$((i + 1))
-	cp "$t" "$root/tests/$(printf '%03d' $i)-$(basename "$t")"
-	chmod +x "$root/tests/$(printf '%03d' $i)-$(basename "$t")"
+	dst=$root/tests/$(printf '%03d' $i)-$(basename "$t")
+	case "$t" in
+	*.c)
+		dst=${dst%.c}
+		${CC:-gcc} -static -O2 -Wall -Wextra -Werror -o "$dst" "$t" ||
+			die "cannot build $t"
+		;;
+	*) cp "$t" "$dst" ;;
+	esac
+	chmod +x "$dst"
 done
 cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
