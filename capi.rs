@@ -462,3 +462,147 @@ pub unsafe extern "C" fn drmcg_get_common_ancestor(
         None => ptr::null_mut(),
     }
 }
+
+#[cfg(CONFIG_CGROUP_DRM_KUNIT_TEST)]
+#[kernel::macros::kunit_tests(drm_cgroup_capi)]
+mod tests {
+    use super::*;
+
+    /// Registers a region through the C API.
+    fn register(name: &CStr, size: u64) -> *mut bindings::drmcg_region {
+        // SAFETY: Valid C strings, no ops.
+        unsafe {
+            drmcg_register_region(
+                c"kunit:01.0".as_char_ptr(),
+                name.as_char_ptr(),
+                size,
+                ptr::null(),
+                ptr::null_mut(),
+            )
+        }
+    }
+
+    /// Charges the test thread's cgroup through the C API.
+    fn charge(
+        region: *mut bindings::drmcg_region,
+        size: u64,
+    ) -> (c_int, *mut bindings::drmcg_pool, *mut bindings::drmcg_pool) {
+        let mut pool = ptr::null_mut();
+        let mut limit = ptr::null_mut();
+        // SAFETY: `region` is registered; the output pointers are valid.
+        let ret = unsafe { drmcg_try_charge(region, size, &mut pool, &mut limit) };
+        (ret, pool, limit)
+    }
+
+    fn usage(pool: *mut bindings::drmcg_pool) -> u64 {
+        // SAFETY: The tests hold a reference on `pool`.
+        unsafe { pool_from_c(pool) }.map_or(0, |p| p.counter().usage())
+    }
+
+    #[test]
+    fn register_errors() {
+        // SAFETY: Null names are allowed and rejected.
+        let null = unsafe {
+            drmcg_register_region(ptr::null(), ptr::null(), 1, ptr::null(), ptr::null_mut())
+        };
+        assert_eq!(kernel::error::from_err_ptr(null).err(), Some(EINVAL));
+        let zero = register(c"vram0", 0);
+        assert_eq!(kernel::error::from_err_ptr(zero).err(), Some(EINVAL));
+        let bad = register(c"vr/am", 1);
+        assert_eq!(kernel::error::from_err_ptr(bad).err(), Some(EINVAL));
+        // SAFETY: Null is allowed.
+        unsafe { drmcg_unregister_region(ptr::null_mut()) };
+    }
+
+    #[test]
+    fn charge_uncharge_and_unregister_with_charges() {
+        let region = register(c"vram0", 1 << 30);
+        assert!(!region.is_null() && kernel::error::from_err_ptr(region).is_ok());
+
+        let (ret, pool, limit) = charge(region, 1 << 20);
+        assert_eq!(ret, 0);
+        assert!(!pool.is_null());
+        assert!(limit.is_null());
+        assert_eq!(usage(pool), 1 << 20);
+        let (ret, pool2, _) = charge(region, 4096);
+        assert_eq!(ret, 0);
+        // Same cgroup, same region: same pool.
+        assert_eq!(pool, pool2);
+        assert_eq!(usage(pool), (1 << 20) + 4096);
+        // SAFETY: `pool2` carries a reference we give back.
+        unsafe { drmcg_pool_put(pool2) };
+
+        // SAFETY: We hold the reference from the first charge.
+        assert_eq!(unsafe { drmcg_pin(pool, 8192) }, 0);
+        // SAFETY: As above; more than charged cannot be pinned.
+        assert_eq!(unsafe { drmcg_pin(pool, 1 << 30) }, EINVAL.to_errno());
+
+        // Unregister with charges outstanding: new charges fail, the pool stays usable.
+        // SAFETY: `region` is registered and not used by the C API any more below.
+        unsafe { drmcg_unregister_region(region) };
+        assert_eq!(usage(pool), (1 << 20) + 4096);
+        // SAFETY: We hold the pool reference.
+        unsafe {
+            drmcg_unpin(pool, 8192);
+            drmcg_uncharge(pool, 4096);
+        }
+        assert_eq!(usage(pool), 1 << 20);
+        // SAFETY: We hold the pool reference.
+        unsafe { drmcg_uncharge(pool, 1 << 20) };
+        assert_eq!(usage(pool), 0);
+        // SAFETY: Gives back the reference of the first charge.
+        unsafe { drmcg_pool_put(pool) };
+    }
+
+    #[test]
+    fn charge_after_unregister_is_enodev() {
+        let region = register(c"vram1", 1 << 20);
+        // SAFETY: `region` came from `drmcg_register_region`; keep it alive through an extra
+        // reference while the driver's handle is given back.
+        let keep = unsafe { <Arc<Region> as ForeignOwnable>::borrow(region.cast()) };
+        let keep: Arc<Region> = keep.into();
+        // SAFETY: The handle is registered.
+        unsafe { drmcg_unregister_region(region) };
+        let css = Css::<DrmCgroup>::current();
+        assert!(matches!(
+            pool::get_or_create(&css, keep.as_arc_borrow()),
+            Err(e) if e == ENODEV
+        ));
+    }
+
+    #[test]
+    fn evict_valuable_without_protection() {
+        let region = register(c"vram2", 1 << 20);
+        let (ret, pool, _) = charge(region, 4096);
+        assert_eq!(ret, 0);
+        let mut hit_low = false;
+        // SAFETY: We hold a reference on `pool`; `hit_low` is valid.
+        let yes = unsafe { drmcg_evict_valuable(pool, pool, pool, 0, &mut hit_low) };
+        assert!(yes);
+        assert!(!hit_low);
+        // Buffers without a pool are always evictable.
+        // SAFETY: Null pools are allowed.
+        assert!(unsafe {
+            drmcg_evict_valuable(ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), 0, &mut hit_low)
+        });
+        // The common ancestor of a pool and itself is the pool.
+        // SAFETY: We hold a reference on `pool`.
+        let anc = unsafe { drmcg_get_common_ancestor(pool, pool) };
+        assert_eq!(anc, pool);
+        // SAFETY: We hold the references.
+        unsafe {
+            drmcg_pool_put(anc);
+            drmcg_report_eviction(pool, 4096, false);
+        }
+        // SAFETY: As above.
+        let p = unsafe { pool_from_c(pool) };
+        assert_eq!(p.map(|p| p.counter().evictions()), Some(1));
+        assert_eq!(p.map(|p| p.counter().evicted_bytes()), Some(4096));
+        // SAFETY: We hold the reference; then give it back and unregister.
+        unsafe {
+            drmcg_uncharge(pool, 4096);
+            drmcg_pool_put(pool);
+            drmcg_unregister_region(region);
+        }
+    }
+}

@@ -200,3 +200,125 @@ pub(crate) fn unregister(region: &Arc<Region>) {
         *u = false;
     }
 }
+
+#[cfg(CONFIG_CGROUP_DRM_KUNIT_TEST)]
+#[kernel::macros::kunit_tests(drm_cgroup_region)]
+mod tests {
+    use super::*;
+
+    fn registered(key: &[u8]) -> bool {
+        REGISTRY.lock().find(key).is_some()
+    }
+
+    #[test]
+    fn register_and_unregister() -> Result {
+        let r = register(b"kunit:00.0", b"vram0", 4096, None)?;
+        assert_eq!(r.key().to_bytes(), b"kunit:00.0/vram0");
+        assert_eq!(r.size(), 4096);
+        assert!(r.slot() < MAX_REGIONS);
+        assert!(registered(b"kunit:00.0/vram0"));
+        assert!(!r.is_unregistered());
+        unregister(&r);
+        assert!(r.is_unregistered());
+        assert!(!registered(b"kunit:00.0/vram0"));
+        // Unregistering twice is harmless.
+        unregister(&r);
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_bad_names_and_sizes() {
+        let bad: [(&[u8], &[u8], u64); 8] = [
+            (b"", b"vram0", 1),
+            (b"card", b"", 1),
+            (b"card", b"vr am", 1),
+            (b"ca\trd", b"vram", 1),
+            (b"card", b"a/b", 1),
+            (b"card", b"vram\n", 1),
+            (b"card", b"vram0", 0),
+            (&[b'x'; MAX_KEY_LEN], b"v", 1),
+        ];
+        for (card, name, size) in bad {
+            assert!(matches!(register(card, name, size, None), Err(e) if e == EINVAL));
+        }
+        // The longest valid key is accepted.
+        let card = [b'c'; MAX_KEY_LEN - 2];
+        let r = register(&card, b"v", 1, None);
+        assert!(r.is_ok());
+        if let Ok(r) = r {
+            unregister(&r);
+        }
+    }
+
+    #[test]
+    fn duplicate_key() -> Result {
+        let a = register(b"kunit:00.1", b"vram0", 1 << 20, None)?;
+        assert!(matches!(
+            register(b"kunit:00.1", b"vram0", 1 << 20, None),
+            Err(e) if e == EEXIST
+        ));
+        // Another region of the same card is fine.
+        let b = register(b"kunit:00.1", b"vram1", 1 << 20, None)?;
+        assert_ne!(a.slot(), b.slot());
+        unregister(&a);
+        // Once unregistered, the key can be used again.
+        let c = register(b"kunit:00.1", b"vram0", 1 << 20, None)?;
+        unregister(&b);
+        unregister(&c);
+        Ok(())
+    }
+
+    #[test]
+    fn registration_order_and_slot_reuse() -> Result {
+        let a = register(b"kunit:00.2", b"a", 1, None)?;
+        let b = register(b"kunit:00.2", b"b", 1, None)?;
+        let c = register(b"kunit:00.2", b"c", 1, None)?;
+        let order = |reg: &Registry| -> KVec<usize> {
+            let mut v = KVec::new();
+            for r in reg.regions() {
+                if r.key().to_bytes().starts_with(b"kunit:00.2/") {
+                    let _ = v.push(r.slot(), GFP_KERNEL);
+                }
+            }
+            v
+        };
+        let before = order(&REGISTRY.lock());
+        assert_eq!(&before[..], &[a.slot(), b.slot(), c.slot()]);
+        let freed = b.slot();
+        unregister(&b);
+        assert_eq!(&order(&REGISTRY.lock())[..], &[a.slot(), c.slot()]);
+        // The lowest free slot is reused, and the new region is listed last.
+        let d = register(b"kunit:00.2", b"d", 1, None)?;
+        assert_eq!(d.slot(), freed);
+        assert_eq!(&order(&REGISTRY.lock())[..], &[a.slot(), c.slot(), d.slot()]);
+        unregister(&a);
+        unregister(&c);
+        unregister(&d);
+        Ok(())
+    }
+
+    #[test]
+    fn table_full() -> Result {
+        let mut all = KVec::new();
+        let mut err = None;
+        for i in 0..=MAX_REGIONS {
+            let name = CString::try_from_fmt(fmt!("r{}", i))?;
+            match register(b"kunit:00.3", name.to_bytes(), 1, None) {
+                Ok(r) => all.push(r, GFP_KERNEL)?,
+                Err(e) => {
+                    err = Some(e);
+                    break;
+                }
+            }
+        }
+        assert!(matches!(err, Some(e) if e == ENOSPC));
+        assert!(all.len() <= MAX_REGIONS);
+        for r in all.iter() {
+            unregister(r);
+        }
+        // Slots are available again.
+        let r = register(b"kunit:00.3", b"again", 1, None)?;
+        unregister(&r);
+        Ok(())
+    }
+}
