@@ -383,9 +383,18 @@ pub unsafe extern "C" fn drmcg_evict_valuable(
 fn evict_flags(bits: c_uint) -> EvictFlags {
     let mut flags = EvictFlags::NONE;
     for (bit, flag) in [
-        (bindings::DRMCG_EVICT_IGNORE_LOW, EvictFlags::IGNORE_LOW),
-        (bindings::DRMCG_EVICT_NO_EVICT_OTHERS, EvictFlags::NO_EVICT_OTHERS),
-        (bindings::DRMCG_EVICT_ONLY_OVER_HIGH, EvictFlags::ONLY_OVER_HIGH),
+        (
+            bindings::drmcg_evict_flags_DRMCG_EVICT_IGNORE_LOW,
+            EvictFlags::IGNORE_LOW,
+        ),
+        (
+            bindings::drmcg_evict_flags_DRMCG_EVICT_NO_EVICT_OTHERS,
+            EvictFlags::NO_EVICT_OTHERS,
+        ),
+        (
+            bindings::drmcg_evict_flags_DRMCG_EVICT_ONLY_OVER_HIGH,
+            EvictFlags::ONLY_OVER_HIGH,
+        ),
     ] {
         if bits & bit != 0 {
             flags = flags | flag;
@@ -583,7 +592,13 @@ mod tests {
         // Buffers without a pool are always evictable.
         // SAFETY: Null pools are allowed.
         assert!(unsafe {
-            drmcg_evict_valuable(ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), 0, &mut hit_low)
+            drmcg_evict_valuable(
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                0,
+                &mut hit_low,
+            )
         });
         // The common ancestor of a pool and itself is the pool.
         // SAFETY: We hold a reference on `pool`.

@@ -106,10 +106,7 @@ fn find_region(key: &[u8]) -> Result<Arc<Region>> {
 }
 
 /// Prints one line per registered region: its key and what `value` says about it.
-fn show_regions(
-    m: &SeqFile,
-    mut line: impl FnMut(&SeqFile, &CStr, &Region) -> Result,
-) -> Result {
+fn show_regions(m: &SeqFile, mut line: impl FnMut(&SeqFile, &CStr, &Region) -> Result) -> Result {
     let reg = REGISTRY.lock();
     for r in reg.regions() {
         line(m, r.key(), r)?;

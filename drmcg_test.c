@@ -151,7 +151,7 @@ static int drmcg_test_register(const char *card, const char *name, u64 size)
 	struct drmcg_test_region *r;
 	struct drmcg_region *region;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc_obj(*r, GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
 	snprintf(r->key, sizeof(r->key), "%s/%s", card, name);
@@ -187,7 +187,7 @@ static int drmcg_test_charge(struct drmcg_test_region *r, u64 bytes)
 		drmcg_owner_put(me);
 		return 0;
 	}
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = kzalloc_obj(*c, GFP_KERNEL);
 	if (!c) {
 		drmcg_uncharge(pool, bytes);
 		drmcg_pool_put(pool);

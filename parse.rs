@@ -120,8 +120,14 @@ mod tests {
             parse_value(b"18446744073709551615"),
             Ok(Value::Bytes(u64::MAX))
         );
-        assert_eq!(parse_value(b"18446744073709551616"), Err(ParseError::Invalid));
-        assert_eq!(parse_value(b"99999999999999999999999"), Err(ParseError::Invalid));
+        assert_eq!(
+            parse_value(b"18446744073709551616"),
+            Err(ParseError::Invalid)
+        );
+        assert_eq!(
+            parse_value(b"99999999999999999999999"),
+            Err(ParseError::Invalid)
+        );
         assert_eq!(
             parse_value(b"17179869183G"),
             Ok(Value::Bytes(17179869183 << 30))

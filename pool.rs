@@ -167,7 +167,7 @@ pub(crate) fn get_or_create<'a>(
             target = parent;
         }
         let parent_pool = match target.parent() {
-            Some(parent) => parent.pools.get(&region).ok_or(EINVAL)? as *const Pool,
+            Some(parent) => ptr::from_ref(parent.pools.get(&region).ok_or(EINVAL)?),
             None => ptr::null(),
         };
         create(target, region, parent_pool)?;

@@ -290,7 +290,10 @@ mod tests {
         // The lowest free slot is reused, and the new region is listed last.
         let d = register(b"kunit:00.2", b"d", 1, None)?;
         assert_eq!(d.slot(), freed);
-        assert_eq!(&order(&REGISTRY.lock())[..], &[a.slot(), c.slot(), d.slot()]);
+        assert_eq!(
+            &order(&REGISTRY.lock())[..],
+            &[a.slot(), c.slot(), d.slot()]
+        );
         unregister(&a);
         unregister(&c);
         unregister(&d);

@@ -11,6 +11,7 @@
 #ifndef _CGROUP_DRM_H
 #define _CGROUP_DRM_H
 
+#include <linux/bits.h>
 #include <linux/errno.h>
 #include <linux/types.h>
 
@@ -31,21 +32,22 @@ struct drmcg_region_ops {
 	int (*reclaim)(struct drmcg_pool *pool, u64 target_bytes, void *priv);
 };
 
-/*
- * Flags of drmcg_evict_valuable().
- *
- * DRMCG_EVICT_IGNORE_LOW: also evict cgroups within their low protection
+/**
+ * enum drmcg_evict_flags - flags of drmcg_evict_valuable()
+ * @DRMCG_EVICT_IGNORE_LOW: also evict cgroups within their low protection
  *	(the second pass, after a first one found nothing).
- * DRMCG_EVICT_NO_EVICT_OTHERS: only the evictor's own cgroup and its
+ * @DRMCG_EVICT_NO_EVICT_OTHERS: only the evictor's own cgroup and its
  *	descendants may lose memory: for jobs that must not start by evicting
  *	another job.
- * DRMCG_EVICT_ONLY_OVER_HIGH: only cgroups above their drm.high (or below
- *	an ancestor that is) are valuable: the first pass, so that over-high
+ * @DRMCG_EVICT_ONLY_OVER_HIGH: only cgroups above their drm.high (or below an
+ *	ancestor that is) are valuable: the first pass, so that over-high
  *	cgroups are evicted before anybody else.
  */
-#define DRMCG_EVICT_IGNORE_LOW		(1U << 0)
-#define DRMCG_EVICT_NO_EVICT_OTHERS	(1U << 1)
-#define DRMCG_EVICT_ONLY_OVER_HIGH	(1U << 2)
+enum drmcg_evict_flags {
+	DRMCG_EVICT_IGNORE_LOW = BIT(0),
+	DRMCG_EVICT_NO_EVICT_OTHERS = BIT(1),
+	DRMCG_EVICT_ONLY_OVER_HIGH = BIT(2),
+};
 
 #if IS_ENABLED(CONFIG_CGROUP_DRM)
 

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Style gates: rustfmt (the kernel's rustfmtcheck), a clippy build of the
+# controller crate, checkpatch.pl on the C files and patches, rustfmt and
+# clippy on the host crate. Fails on any finding.
+
+. "$(dirname "$0")/common.sh"
+
+"$REPO/scripts/setup.sh"
+SRC=$(drmcg_ksrc)
+OUT=$(drmcg_kbuild "$SRC" kunit)
+mapfile -t mk < <(drmcg_make_opts)
+status=0
+
+[ -f "$OUT/.config" ] || "$REPO/scripts/kunit.sh" --build-only >/dev/null
+
+log "rustfmt (make rustfmtcheck: every .rs of the tree, ours included)"
+make -s -C "$SRC" O="$OUT" "${mk[@]}" rustfmtcheck || status=1
+
+log "clippy (kernel crate build of kernel/cgroup/drm)"
+out=$(make -s -C "$SRC" O="$OUT" "${mk[@]}" CLIPPY=1 CLIPPY_DRIVER="$CLIPPY_DRIVER" \
+	-j"$JOBS" kernel/cgroup/drm/ 2>&1) || status=1
+if echo "$out" | grep -E 'warning|error'; then status=1; fi
+# Rebuild without clippy so the object matches the normal build again.
+make -s -C "$SRC" O="$OUT" "${mk[@]}" -j"$JOBS" kernel/cgroup/drm/ >/dev/null 2>&1 || status=1
+
+log "checkpatch"
+cd "$REPO"
+"$SRC/scripts/checkpatch.pl" --no-tree --quiet --strict -f \
+	drmcg_subsys.c drmcg_test.c drmcg_internal.h \
+	tree/include/linux/cgroup_drm.h tree/rust/helpers/cgroup.c || status=1
+for p in patches/*.patch; do
+	(cd / && "$SRC/scripts/checkpatch.pl" --no-tree --quiet --no-signoff - < "$REPO/$p") || status=1
+done
+
+log "host crate: rustfmt and clippy"
+CARGO=${CARGO:-$(command -v cargo || echo /usr/bin/cargo)}
+(cd tests/host && "$CARGO" fmt --check && \
+	CARGO_TARGET_DIR=$DRMCG_CACHE/host-target "$CARGO" clippy -q --all-targets -- -D warnings) ||
+	status=1
+[ "$status" = 0 ] && log "lint: clean"
+exit $status
