@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Places drm_cgroup into a Linux 7.3 source tree:
 #   - the controller's own files (this repo's root) at kernel/cgroup/drm/,
-#   - new files outside that folder from tree/ (same paths as in the kernel),
+#   - new files outside that folder from tree/ (same paths as in the kernel)
+#     and Documentation/,
 #   - the edits to existing kernel files from patches/*.patch, in order.
 # Idempotent: files whose content would not change are left alone (so their
 # timestamps do not trigger rebuilds), an edited patch replaces its old
@@ -25,10 +26,11 @@ rsync -rc --delete --exclude '/.*' --exclude '/tests/host/target' \
 	--exclude '/Documentation' --exclude '/README.md' \
 	"$REPO/" "$SRC/kernel/cgroup/drm/"
 
-# 2. New files elsewhere in the tree.
+# 2. New files elsewhere in the tree, and the documentation.
 if [ -d "$REPO/tree" ]; then
 	rsync -rc "$REPO/tree/" "$SRC/"
 fi
+rsync -rc "$REPO/Documentation/" "$SRC/Documentation/"
 
 # 3. Patches: rebuild every patched file from its original in a scratch
 # folder, then copy it over only if its content differs.

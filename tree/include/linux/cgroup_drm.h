@@ -51,36 +51,184 @@ enum drmcg_evict_flags {
 
 #if IS_ENABLED(CONFIG_CGROUP_DRM)
 
+/**
+ * drmcg_register_region() - register a memory region of a device
+ * @card: the device's DRM unique name (drm_device.unique)
+ * @name: the region's name, e.g. "vram0"
+ * @size: the region's size in bytes
+ * @ops: callbacks, or NULL; must stay valid until unregistered
+ * @priv: passed to @ops
+ *
+ * The region's key in the drm.* files is "<card>/<name>". Neither part may
+ * be empty or contain whitespace or '/', and the key is at most 64 bytes.
+ * DRM drivers should use drmm_drmcg_register_region().
+ *
+ * Return: the region, or an ERR_PTR(): -EINVAL for a bad name or a size of
+ * 0, -EEXIST if the key is registered, -ENOSPC when too many regions
+ * exist, -ENOMEM.
+ */
 struct drmcg_region *drmcg_register_region(const char *card, const char *name,
 					   u64 size,
 					   const struct drmcg_region_ops *ops,
 					   void *priv);
+
+/**
+ * drmcg_unregister_region() - unregister a memory region
+ * @region: the region, or NULL
+ *
+ * New charges in @region fail with -ENODEV and its key disappears from the
+ * drm.* files. Waits for a running reclaim callback; none is called
+ * afterwards. Charges outstanding stay valid until uncharged.
+ */
 void drmcg_unregister_region(struct drmcg_region *region);
 
+/**
+ * drmcg_owner_get_current() - the current task's cgroup, as a buffer owner
+ *
+ * Return: the owner, with a reference to drop with drmcg_owner_put().
+ */
 struct drmcg_owner *drmcg_owner_get_current(void);
+
+/**
+ * drmcg_owner_get() - take another reference on an owner
+ * @owner: an owner the caller holds a reference on, or NULL
+ *
+ * Return: @owner.
+ */
 struct drmcg_owner *drmcg_owner_get(struct drmcg_owner *owner);
+
+/**
+ * drmcg_owner_put() - drop a reference on an owner
+ * @owner: the owner, or NULL
+ */
 void drmcg_owner_put(struct drmcg_owner *owner);
 
+/**
+ * drmcg_try_charge() - charge bytes of a region to the current task's cgroup
+ * @region: a registered region
+ * @size: bytes to charge
+ * @ret_pool: set to the charged pool, with a reference, on success
+ * @ret_limit_pool: if not NULL, set on -EAGAIN to the pool whose max refused
+ *	the charge, with a reference to drop with drmcg_pool_put()
+ *
+ * The charge applies to the cgroup and all its ancestors. May sleep the
+ * first time a cgroup uses a region (the pool is allocated).
+ *
+ * Return: 0; -EAGAIN when a max refused the charge (never pass it on to
+ * user space); -ENODEV if @region is unregistered; -ENOMEM.
+ */
 int drmcg_try_charge(struct drmcg_region *region, u64 size,
 		     struct drmcg_pool **ret_pool,
 		     struct drmcg_pool **ret_limit_pool);
+
+/**
+ * drmcg_try_charge_owner() - charge bytes of a region to a buffer's owner
+ * @region: a registered region
+ * @owner: the owner, or NULL for the current task's cgroup
+ * @size: bytes to charge
+ * @ret_pool: as for drmcg_try_charge()
+ * @ret_limit_pool: as for drmcg_try_charge()
+ *
+ * Return: as drmcg_try_charge().
+ */
 int drmcg_try_charge_owner(struct drmcg_region *region,
 			   struct drmcg_owner *owner, u64 size,
 			   struct drmcg_pool **ret_pool,
 			   struct drmcg_pool **ret_limit_pool);
+
+/**
+ * drmcg_uncharge() - give back charged bytes
+ * @pool: the pool they were charged to, or NULL
+ * @size: bytes to give back
+ *
+ * The caller keeps its reference on @pool. Giving back more than is
+ * charged, or bytes that are pinned, is a bug: it warns and changes
+ * nothing.
+ */
 void drmcg_uncharge(struct drmcg_pool *pool, u64 size);
+
+/**
+ * drmcg_pool_put() - drop a pool reference
+ * @pool: the pool, or NULL
+ */
 void drmcg_pool_put(struct drmcg_pool *pool);
 
+/**
+ * drmcg_pin() - report charged bytes as pinned (not evictable)
+ * @pool: the pool they are charged to
+ * @size: bytes
+ *
+ * Return: 0, or -EINVAL if more bytes would be pinned than are charged.
+ */
 int drmcg_pin(struct drmcg_pool *pool, u64 size);
+
+/**
+ * drmcg_unpin() - report pinned bytes as evictable again
+ * @pool: the pool they are charged to
+ * @size: bytes
+ */
 void drmcg_unpin(struct drmcg_pool *pool, u64 size);
 
+/**
+ * drmcg_evict_valuable() - may a buffer be evicted to make room?
+ * @limit_pool: the pool whose max refused the evictor's charge, or NULL
+ *	when the device is full
+ * @test_pool: the candidate buffer's pool; NULL (never charged) is always
+ *	evictable
+ * @evictor_pool: the pool of the allocation that needs room, or NULL
+ * @flags: &enum drmcg_evict_flags
+ * @ret_hit_low: if not NULL, set to true when the candidate is within its
+ *	low protection (whether or not DRMCG_EVICT_IGNORE_LOW allows it)
+ *
+ * A candidate outside @limit_pool's subtree is not valuable. Without a
+ * limit, the candidate's protection is computed below the lowest common
+ * ancestor of evictor and candidate, the root included. Memory within its
+ * effective min is never valuable. Costs O(depth of the hierarchy).
+ *
+ * Return: true if the buffer may be evicted.
+ */
 bool drmcg_evict_valuable(struct drmcg_pool *limit_pool,
 			  struct drmcg_pool *test_pool,
 			  struct drmcg_pool *evictor_pool,
 			  unsigned int flags, bool *ret_hit_low);
+
+/**
+ * drmcg_report_eviction() - report an eviction
+ * @pool: the evicted buffer's pool, or NULL
+ * @size: bytes evicted
+ * @hit_low: what drmcg_evict_valuable() returned in @ret_hit_low; counts a
+ *	low event
+ *
+ * Feeds drm.stat. Uncharging the bytes is separate (drmcg_uncharge()).
+ */
 void drmcg_report_eviction(struct drmcg_pool *pool, u64 size, bool hit_low);
+
+/**
+ * drmcg_below_min() - is a pool within its effective min protection?
+ * @root: the pool protection is computed below, or NULL for the root
+ * @test: the pool
+ *
+ * Return: true if @test's usage is within its effective min.
+ */
 bool drmcg_below_min(struct drmcg_pool *root, struct drmcg_pool *test);
+
+/**
+ * drmcg_below_low() - is a pool within its effective low protection?
+ * @root: the pool protection is computed below, or NULL for the root
+ * @test: the pool
+ *
+ * Return: true if @test's usage is within its effective low.
+ */
 bool drmcg_below_low(struct drmcg_pool *root, struct drmcg_pool *test);
+
+/**
+ * drmcg_get_common_ancestor() - the pool of the nearest common ancestor
+ * @a: a pool, or NULL
+ * @b: a pool of the same region, or NULL
+ *
+ * Return: the pool of the nearest cgroup that is an ancestor of (or equal
+ * to) both, with a reference; NULL if either is NULL or the regions differ.
+ */
 struct drmcg_pool *drmcg_get_common_ancestor(struct drmcg_pool *a,
 					     struct drmcg_pool *b);
 

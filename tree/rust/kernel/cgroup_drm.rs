@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! GPU memory accounting with the drm cgroup controller, for Rust drivers.
+//!
+//! A driver registers each memory region of its device as a [`Region`], charges every buffer
+//! placement in it to a cgroup ([`Region::try_charge`] returns a [`Charge`] that gives the bytes
+//! back when dropped), and asks [`Pool::evict_valuable`] before evicting another cgroup's buffer.
+//!
+//! C header: [`include/linux/cgroup_drm.h`](srctree/include/linux/cgroup_drm.h).
+
+use crate::{
+    bindings,
+    error::{
+        from_err_ptr,
+        to_result, //
+    },
+    prelude::*,
+    sync::{
+        Arc,
+        ArcBorrow, //
+    },
+    types::Opaque,
+};
+use core::{
+    marker::PhantomData,
+    ptr::{
+        self,
+        NonNull, //
+    },
+};
+
+/// A driver's callback that evicts memory of a cgroup when its limit is lowered.
+pub trait Reclaim: Send + Sync + 'static {
+    /// Evicts at least `target` bytes charged to `pool` or to its descendants.
+    ///
+    /// Returns `Ok(())` on progress and `Err(ENOSPC)` when nothing could be evicted; any other
+    /// error stops reclaim.
+    fn reclaim(&self, pool: &Pool, target: u64) -> Result;
+}
+
+/// A registered memory region; unregistered when dropped.
+///
+/// # Invariants
+///
+/// `ptr` is a region registered with `drmcg_register_region` and not unregistered yet.
+pub struct Region<T: Reclaim = NoReclaim> {
+    ptr: NonNull<bindings::drmcg_region>,
+    reclaim: Option<Arc<T>>,
+}
+
+// SAFETY: The C API may be called from any thread for a registered region.
+unsafe impl<T: Reclaim> Send for Region<T> {}
+// SAFETY: The C API may be called concurrently for a registered region.
+unsafe impl<T: Reclaim> Sync for Region<T> {}
+
+/// The [`Reclaim`] of regions without a reclaim callback.
+pub enum NoReclaim {}
+
+impl Reclaim for NoReclaim {
+    fn reclaim(&self, _pool: &Pool, _target: u64) -> Result {
+        match *self {}
+    }
+}
+
+struct ReclaimVTable<T: Reclaim>(PhantomData<T>);
+
+impl<T: Reclaim> ReclaimVTable<T> {
+    const OPS: bindings::drmcg_region_ops = bindings::drmcg_region_ops {
+        reclaim: Some(Self::reclaim),
+    };
+
+    /// # Safety
+    ///
+    /// `pool` is a live pool for the call and `priv_` the pointer of an `Arc<T>` that the region
+    /// holds until it is unregistered.
+    unsafe extern "C" fn reclaim(
+        pool: *mut bindings::drmcg_pool,
+        target: u64,
+        priv_: *mut c_void,
+    ) -> c_int {
+        // SAFETY: `priv_` is `Arc::as_ptr` of the `Arc<T>` the region keeps alive until
+        // unregistering has waited for running callbacks.
+        let this = unsafe { ArcBorrow::<T>::from_raw(priv_.cast::<T>()) };
+        // SAFETY: The controller passes a pool that is live for the call.
+        let pool = unsafe { Pool::from_raw(pool) };
+        match this.reclaim(pool, target) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+}
+
+impl Region<NoReclaim> {
+    /// Registers the region `<card>/<name>` of `size` bytes, without a reclaim callback.
+    ///
+    /// Returns `Ok(None)` when the controller is not built in.
+    pub fn register(card: &CStr, name: &CStr, size: u64) -> Result<Option<Self>> {
+        Self::register_inner(card, name, size, None)
+    }
+}
+
+impl<T: Reclaim> Region<T> {
+    /// Registers the region `<card>/<name>` of `size` bytes whose cgroups' memory `reclaim`
+    /// evicts when their limit is lowered.
+    ///
+    /// `card` is the device's DRM unique name. Errors: `EINVAL` (bad name, size 0), `EEXIST`,
+    /// `ENOSPC`, `ENOMEM`. Returns `Ok(None)` when the controller is not built in.
+    pub fn register_with_reclaim(
+        card: &CStr,
+        name: &CStr,
+        size: u64,
+        reclaim: Arc<T>,
+    ) -> Result<Option<Self>> {
+        Self::register_inner(card, name, size, Some(reclaim))
+    }
+
+    fn register_inner(
+        card: &CStr,
+        name: &CStr,
+        size: u64,
+        reclaim: Option<Arc<T>>,
+    ) -> Result<Option<Self>> {
+        let (ops, priv_) = match &reclaim {
+            Some(r) => (
+                &ReclaimVTable::<T>::OPS as *const bindings::drmcg_region_ops,
+                Arc::as_ptr(r).cast_mut().cast::<c_void>(),
+            ),
+            None => (ptr::null(), ptr::null_mut()),
+        };
+        // SAFETY: The strings are valid; `ops` is a static table and `priv_` stays valid while
+        // `self.reclaim` holds the `Arc`, which is dropped only after unregistering.
+        let ptr = from_err_ptr(unsafe {
+            bindings::drmcg_register_region(
+                card.as_char_ptr(),
+                name.as_char_ptr(),
+                size,
+                ops,
+                priv_,
+            )
+        })?;
+        // INVARIANT: A non-null result is a registered region.
+        Ok(NonNull::new(ptr).map(|ptr| Self { ptr, reclaim }))
+    }
+
+    /// Charges `size` bytes to the current task's cgroup.
+    pub fn try_charge(&self, size: u64) -> Result<Charge, ChargeError> {
+        self.charge(None, size)
+    }
+
+    /// Charges `size` bytes to `owner`'s cgroup (e.g. the cgroup that created the buffer).
+    pub fn try_charge_owner(&self, owner: &Owner, size: u64) -> Result<Charge, ChargeError> {
+        self.charge(Some(owner), size)
+    }
+
+    fn charge(&self, owner: Option<&Owner>, size: u64) -> Result<Charge, ChargeError> {
+        let mut pool = ptr::null_mut();
+        let mut limit = ptr::null_mut();
+        let owner = owner.map_or(ptr::null_mut(), |o| o.ptr.as_ptr());
+        // SAFETY: The region is registered (type invariant), `owner` is null or holds a
+        // reference, the output pointers are valid.
+        let ret = unsafe {
+            bindings::drmcg_try_charge_owner(self.ptr.as_ptr(), owner, size, &mut pool, &mut limit)
+        };
+        if ret == 0 {
+            // INVARIANT: On success `pool` holds a reference and `size` bytes are charged.
+            return match NonNull::new(pool) {
+                Some(pool) => Ok(Charge { pool, size }),
+                None => Err(ChargeError::Error(EINVAL)),
+            };
+        }
+        let err = Error::from_errno(ret);
+        match NonNull::new(limit) {
+            // INVARIANT: A returned limit pool carries a reference.
+            Some(limit) if err == EAGAIN => Err(ChargeError::Limit(PoolRef { ptr: limit })),
+            _ => Err(ChargeError::Error(err)),
+        }
+    }
+}
+
+impl<T: Reclaim> Drop for Region<T> {
+    fn drop(&mut self) {
+        // SAFETY: The region is registered (type invariant) and is not used afterwards.
+        unsafe { bindings::drmcg_unregister_region(self.ptr.as_ptr()) };
+        // Unregistering waited for running reclaim callbacks; now `priv_` may go.
+        drop(self.reclaim.take());
+    }
+}
+
+/// Why a charge failed.
+pub enum ChargeError {
+    /// The `max` of this pool's cgroup refused the charge: evict from its subtree.
+    Limit(PoolRef),
+    /// Another error: `ENODEV` (region unregistered), `ENOMEM`.
+    Error(Error),
+}
+
+impl From<ChargeError> for Error {
+    fn from(e: ChargeError) -> Error {
+        match e {
+            // Never `EAGAIN` towards user space: drmIoctl() would retry forever.
+            ChargeError::Limit(_) => ENOSPC,
+            ChargeError::Error(e) => e,
+        }
+    }
+}
+
+/// Bytes charged to a pool; uncharged when dropped.
+///
+/// # Invariants
+///
+/// `pool` holds a reference and `size` bytes are charged to it.
+pub struct Charge {
+    pool: NonNull<bindings::drmcg_pool>,
+    size: u64,
+}
+
+// SAFETY: Charges may be given back from any thread.
+unsafe impl Send for Charge {}
+// SAFETY: Shared access only reads the pool.
+unsafe impl Sync for Charge {}
+
+impl Charge {
+    /// The pool the bytes are charged to.
+    pub fn pool(&self) -> &Pool {
+        // SAFETY: The charge holds a reference on the pool (type invariant).
+        unsafe { Pool::from_raw(self.pool.as_ptr()) }
+    }
+
+    /// The number of bytes charged.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Marks the charge as pinned (not evictable) until the returned guard is dropped.
+    pub fn pin(&self) -> Result<Pinned<'_>> {
+        // SAFETY: The pool is live and `size` bytes are charged to it.
+        to_result(unsafe { bindings::drmcg_pin(self.pool.as_ptr(), self.size) })?;
+        Ok(Pinned { charge: self })
+    }
+
+    /// Records that the charged buffer was evicted (`hit_low` as returned by
+    /// [`Pool::evict_valuable`]) and gives the bytes back.
+    pub fn evicted(self, hit_low: bool) {
+        // SAFETY: The pool is live.
+        unsafe { bindings::drmcg_report_eviction(self.pool.as_ptr(), self.size, hit_low) };
+    }
+}
+
+impl Drop for Charge {
+    fn drop(&mut self) {
+        // SAFETY: `size` bytes are charged to the pool, whose reference we give back.
+        unsafe {
+            bindings::drmcg_uncharge(self.pool.as_ptr(), self.size);
+            bindings::drmcg_pool_put(self.pool.as_ptr());
+        }
+    }
+}
+
+/// A pinned [`Charge`]; unpinned when dropped.
+pub struct Pinned<'a> {
+    charge: &'a Charge,
+}
+
+impl Drop for Pinned<'_> {
+    fn drop(&mut self) {
+        // SAFETY: The charge was pinned by `Charge::pin`.
+        unsafe { bindings::drmcg_unpin(self.charge.pool.as_ptr(), self.charge.size) };
+    }
+}
+
+/// The accounting state of one cgroup in one region.
+#[repr(transparent)]
+pub struct Pool(Opaque<bindings::drmcg_pool>);
+
+impl Pool {
+    /// # Safety
+    ///
+    /// `ptr` is a live pool for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::drmcg_pool) -> &'a Self {
+        // SAFETY: `Pool` is a transparent wrapper and the pool is live for `'a`.
+        unsafe { &*ptr.cast() }
+    }
+
+    fn as_raw(&self) -> *mut bindings::drmcg_pool {
+        self.0.get()
+    }
+
+    /// Decides whether a buffer charged to `self` may be evicted for an allocation charged to
+    /// `evictor`, after `limit`'s `max` refused it (`None`: the device is full).
+    ///
+    /// Returns whether to evict, and whether the victim is within its `low` protection (then a
+    /// second pass with [`EvictFlags::IGNORE_LOW`] may evict it).
+    pub fn evict_valuable(
+        &self,
+        limit: Option<&Pool>,
+        evictor: Option<&Pool>,
+        flags: EvictFlags,
+    ) -> (bool, bool) {
+        let mut hit_low = false;
+        // SAFETY: All pools are live (borrowed); `hit_low` is valid for writing.
+        let evict = unsafe {
+            bindings::drmcg_evict_valuable(
+                limit.map_or(ptr::null_mut(), Pool::as_raw),
+                self.as_raw(),
+                evictor.map_or(ptr::null_mut(), Pool::as_raw),
+                flags.0,
+                &mut hit_low,
+            )
+        };
+        (evict, hit_low)
+    }
+
+    /// Whether the pool's usage is within its effective `min` protection.
+    pub fn below_min(&self) -> bool {
+        // SAFETY: The pool is live.
+        unsafe { bindings::drmcg_below_min(ptr::null_mut(), self.as_raw()) }
+    }
+
+    /// Whether the pool's usage is within its effective `low` protection.
+    pub fn below_low(&self) -> bool {
+        // SAFETY: The pool is live.
+        unsafe { bindings::drmcg_below_low(ptr::null_mut(), self.as_raw()) }
+    }
+}
+
+/// A pool reference, e.g. the limiting pool of a refused charge; dropped with the reference.
+///
+/// # Invariants
+///
+/// `ptr` holds a reference on a live pool.
+pub struct PoolRef {
+    ptr: NonNull<bindings::drmcg_pool>,
+}
+
+// SAFETY: Pool references may be dropped from any thread.
+unsafe impl Send for PoolRef {}
+
+impl core::ops::Deref for PoolRef {
+    type Target = Pool;
+
+    fn deref(&self) -> &Pool {
+        // SAFETY: We hold a reference (type invariant).
+        unsafe { Pool::from_raw(self.ptr.as_ptr()) }
+    }
+}
+
+impl Drop for PoolRef {
+    fn drop(&mut self) {
+        // SAFETY: We give back our reference.
+        unsafe { bindings::drmcg_pool_put(self.ptr.as_ptr()) };
+    }
+}
+
+/// Options of [`Pool::evict_valuable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvictFlags(u32);
+
+impl EvictFlags {
+    /// No option.
+    pub const NONE: Self = Self(0);
+    /// Also evict cgroups within their `low` protection.
+    pub const IGNORE_LOW: Self = Self(bindings::drmcg_evict_flags_DRMCG_EVICT_IGNORE_LOW);
+    /// Only the evictor's cgroup and its descendants may lose memory.
+    pub const NO_EVICT_OTHERS: Self =
+        Self(bindings::drmcg_evict_flags_DRMCG_EVICT_NO_EVICT_OTHERS);
+    /// Only cgroups above their `high` (or below an ancestor that is) may lose memory.
+    pub const ONLY_OVER_HIGH: Self = Self(bindings::drmcg_evict_flags_DRMCG_EVICT_ONLY_OVER_HIGH);
+}
+
+impl core::ops::BitOr for EvictFlags {
+    type Output = Self;
+
+    fn bitor(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+}
+
+/// The cgroup a buffer belongs to, for charges that follow the buffer's owner.
+///
+/// # Invariants
+///
+/// `ptr` holds a reference on the owner.
+pub struct Owner {
+    ptr: NonNull<bindings::drmcg_owner>,
+}
+
+// SAFETY: Owner references may be used and dropped from any thread.
+unsafe impl Send for Owner {}
+// SAFETY: Shared access only passes the pointer to the thread-safe C API.
+unsafe impl Sync for Owner {}
+
+impl Owner {
+    /// The current task's cgroup, or `None` when the controller is not built in.
+    pub fn current() -> Option<Self> {
+        // INVARIANT: `drmcg_owner_get_current` returns a reference.
+        // SAFETY: Always safe to call.
+        NonNull::new(unsafe { bindings::drmcg_owner_get_current() }).map(|ptr| Self { ptr })
+    }
+}
+
+impl Clone for Owner {
+    fn clone(&self) -> Self {
+        // SAFETY: We hold a reference, so taking another is fine.
+        unsafe { bindings::drmcg_owner_get(self.ptr.as_ptr()) };
+        // INVARIANT: A new reference was taken.
+        Self { ptr: self.ptr }
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        // SAFETY: We give back our reference.
+        unsafe { bindings::drmcg_owner_put(self.ptr.as_ptr()) };
+    }
+}
+
+#[cfg(CONFIG_CGROUP_DRM_KUNIT_TEST)]
+#[macros::kunit_tests(rust_kernel_cgroup_drm)]
+mod tests {
+    use super::*;
+
+    struct CountingReclaim;
+
+    impl Reclaim for CountingReclaim {
+        fn reclaim(&self, _pool: &Pool, _target: u64) -> Result {
+            Err(ENOSPC)
+        }
+    }
+
+    #[test]
+    fn charge_pin_evict() -> Result {
+        let Some(region) = Region::register(c"rust:00.0", c"vram0", 1 << 20)? else {
+            return Err(ENODEV);
+        };
+        let a = region.try_charge(4096).map_err(Error::from)?;
+        assert_eq!(a.size(), 4096);
+        {
+            let _pinned = a.pin()?;
+            // Pinned bytes are never evictable and never below min here.
+            assert!(!a.pool().below_min());
+        }
+        let (evict, hit_low) = a.pool().evict_valuable(None, Some(a.pool()), EvictFlags::NONE);
+        assert!(evict);
+        assert!(!hit_low);
+        assert!(!a.pool().below_min());
+        a.evicted(false);
+        let owner = Owner::current().ok_or(ENODEV)?;
+        let b = region.try_charge_owner(&owner.clone(), 1 << 20).map_err(Error::from)?;
+        drop(b);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_registration() {
+        assert!(matches!(
+            Region::register(c"rust:00.0", c"a/b", 1),
+            Err(e) if e == EINVAL
+        ));
+        assert!(matches!(
+            Region::register(c"rust:00.0", c"vram0", 0),
+            Err(e) if e == EINVAL
+        ));
+    }
+
+    #[test]
+    fn reclaim_callback_region() -> Result {
+        let reclaim = Arc::new(CountingReclaim, GFP_KERNEL)?;
+        let region = Region::register_with_reclaim(c"rust:00.1", c"vram0", 1 << 20, reclaim)?;
+        assert!(region.is_some());
+        // A duplicate key is refused while the first region is registered.
+        assert!(matches!(
+            Region::register(c"rust:00.1", c"vram0", 1),
+            Err(e) if e == EEXIST
+        ));
+        drop(region);
+        assert!(Region::register(c"rust:00.1", c"vram0", 1)?.is_some());
+        Ok(())
+    }
+}
