@@ -299,6 +299,22 @@ pub unsafe extern "C" fn drmcg_uncharge(pool: *mut bindings::drmcg_pool, size: u
     }
 }
 
+/// Takes another reference on a pool.
+///
+/// # Safety
+///
+/// `pool` is null or a pool whose reference the caller holds.
+#[export]
+pub unsafe extern "C" fn drmcg_pool_get(
+    pool: *mut bindings::drmcg_pool,
+) -> *mut bindings::drmcg_pool {
+    // SAFETY: The caller holds a reference.
+    match unsafe { pool_from_c(pool) } {
+        Some(pool) => pool_get_to_c(pool),
+        None => ptr::null_mut(),
+    }
+}
+
 /// Drops a pool reference returned by this API.
 ///
 /// # Safety
@@ -367,9 +383,10 @@ pub unsafe extern "C" fn drmcg_evict_valuable(
             pool_from_c(evictor_pool),
         )
     };
-    // Buffers that were never charged (no pool) belong to nobody: always evictable.
+    // Buffers that were never charged (no pool) belong to nobody: they are under no limit,
+    // but may make room when the device is full.
     let Some(test) = test else {
-        return true;
+        return limit.is_none();
     };
     let verdict = evict::evict_valuable(limit, test, evictor, evict_flags(flags));
     if matches!(verdict, Verdict::NoButLow | Verdict::YesBelowLow) && !ret_hit_low.is_null() {
@@ -589,7 +606,7 @@ mod tests {
         let yes = unsafe { drmcg_evict_valuable(pool, pool, pool, 0, &mut hit_low) };
         assert!(yes);
         assert!(!hit_low);
-        // Buffers without a pool are always evictable.
+        // Buffers without a pool make room when the device is full, not for a limit.
         // SAFETY: Null pools are allowed.
         assert!(unsafe {
             drmcg_evict_valuable(
@@ -600,6 +617,12 @@ mod tests {
                 &mut hit_low,
             )
         });
+        // SAFETY: We hold a reference on `pool`; null is allowed for the candidate.
+        assert!(!unsafe {
+            drmcg_evict_valuable(pool, ptr::null_mut(), ptr::null_mut(), 0, &mut hit_low)
+        });
+        // SAFETY: We hold a reference on `pool`; the new one is given back at once.
+        unsafe { drmcg_pool_put(drmcg_pool_get(pool)) };
         // The common ancestor of a pool and itself is the pool.
         // SAFETY: We hold a reference on `pool`.
         let anc = unsafe { drmcg_get_common_ancestor(pool, pool) };

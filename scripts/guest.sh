@@ -12,6 +12,8 @@
 #   --append S   extra kernel command line
 #   --timeout N  seconds before the guest is stopped (default 900)
 #   --smp N      virtual CPUs (default 2)
+#   --no-qxl     boot without the qxl GPU (by default QEMU's qxl-vga is
+#                present: 16 MiB VRAM, 16 MiB surface memory)
 # Every test sees cgroup2 at /sys/fs/cgroup with +drm enabled in the root's
 # subtree_control, debugfs at /sys/kernel/debug and the helpers of
 # tests/guest/lib/ at /lib/drmcg/. After the last test the kernel log is
@@ -20,7 +22,7 @@
 
 . "$(dirname "$0")/common.sh"
 
-build=0 kernel= append= timeout=900 smp=2 tests=()
+build=0 kernel= append= timeout=900 smp=2 qxl=1 tests=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=1 ;;
@@ -28,7 +30,8 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--smp) smp=$2; shift ;;
-	-h|--help) sed -n '3,19p' "$0"; exit 0 ;;
+	--no-qxl) qxl=0 ;;
+	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) tests+=("$1") ;;
 	esac
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#tests[@]} -gt 0 ] || die "no test given"
 
+SRC=$(drmcg_ksrc) || SRC=
 if [ -z "$kernel" ]; then
 	if [ "$build" = 1 ]; then
 		"$REPO/scripts/kunit.sh" --build-only >/dev/null ||
@@ -60,7 +64,9 @@ for t in "${tests[@]}"; do
 	case "$t" in
 	*.c)
 		dst=${dst%.c}
-		${CC:-gcc} -static -O2 -Wall -Wextra -Werror -o "$dst" "$t" ||
+		# The kernel's UAPI headers (drm/qxl_drm.h, ...) come from its tree.
+		${CC:-gcc} -static -O2 -Wall -Wextra -Werror \
+			-D__user= ${SRC:+-idirafter "$SRC/include/uapi"} -o "$dst" "$t" ||
 			die "cannot build $t"
 		;;
 	*) cp "$t" "$dst" ;;
@@ -117,6 +123,7 @@ qemu=(qemu-system-x86_64 -nodefaults -m 1024 -smp "$smp" -no-reboot -nographic
 	-serial stdio -bios qboot.rom -kernel "$kernel"
 	-initrd "$work/initramfs.cpio.gz"
 	-append "console=ttyS0 kunit.enable=0 rdinit=/init panic=-1 oops=panic loglevel=4 $append")
+[ "$qxl" = 1 ] && qemu+=(-device qxl-vga,ram_size_mb=16,vram_size_mb=16,vgamem_mb=8)
 if [ "${DRMCG_KVM:-0}" = 1 ]; then
 	qemu+=(-accel kvm)
 else

@@ -66,6 +66,7 @@ fetch_kernel() {
 	local aptopts=(-o "Dir::Etc::sourcelist=$apt/sources.list"
 		-o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$apt/lists"
 		-o "Dir::Cache::archives=$apt/archives" -o Debug::NoLocking=1
+		-o APT::Sandbox::User=root
 		-o APT::Get::List-Cleanup=0)
 	log "looking up linux-source-7.3 in trixie-backports"
 	apt-get "${aptopts[@]}" update -q >/dev/null ||

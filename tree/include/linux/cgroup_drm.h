@@ -148,6 +148,14 @@ int drmcg_try_charge_owner(struct drmcg_region *region,
 void drmcg_uncharge(struct drmcg_pool *pool, u64 size);
 
 /**
+ * drmcg_pool_get() - take another pool reference
+ * @pool: a pool the caller holds a reference on, or NULL
+ *
+ * Return: @pool.
+ */
+struct drmcg_pool *drmcg_pool_get(struct drmcg_pool *pool);
+
+/**
  * drmcg_pool_put() - drop a pool reference
  * @pool: the pool, or NULL
  */
@@ -173,8 +181,8 @@ void drmcg_unpin(struct drmcg_pool *pool, u64 size);
  * drmcg_evict_valuable() - may a buffer be evicted to make room?
  * @limit_pool: the pool whose max refused the evictor's charge, or NULL
  *	when the device is full
- * @test_pool: the candidate buffer's pool; NULL (never charged) is always
- *	evictable
+ * @test_pool: the candidate buffer's pool; NULL (never charged) is
+ *	evictable when the device is full, never for a limit
  * @evictor_pool: the pool of the allocation that needs room, or NULL
  * @flags: &enum drmcg_evict_flags
  * @ret_hit_low: if not NULL, set to true when the candidate is within its
@@ -279,6 +287,11 @@ static inline int drmcg_try_charge_owner(struct drmcg_region *region,
 
 static inline void drmcg_uncharge(struct drmcg_pool *pool, u64 size)
 {
+}
+
+static inline struct drmcg_pool *drmcg_pool_get(struct drmcg_pool *pool)
+{
+	return pool;
 }
 
 static inline void drmcg_pool_put(struct drmcg_pool *pool)

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End-to-end test with a real driver: QEMU's qxl GPU, whose VRAM, surface
+ * and system memory TTM accounts with the drm cgroup controller. Buffers
+ * are created, re-validated and freed through qxl's own ioctls from
+ * processes in different cgroups. Static binary run in the guest.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+#include <drm/qxl_drm.h>
+
+#define CG "/sys/fs/cgroup"
+#define MB (1024LL * 1024)
+
+static int failures;
+static char vram[128], sys[128];
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok)
+		return;
+	va_start(ap, fmt);
+	printf("FAIL: ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	failures++;
+}
+
+static int put(const char *path, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int fd, len, ret;
+
+	va_start(ap, fmt);
+	len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, buf, len) == len ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/* The number after "<key> " (or after "<key> ... name=") in a drm.* file. */
+static long long get(const char *cg, const char *file, const char *key,
+		     const char *name)
+{
+	char path[256], buf[8192], *line, *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", CG, cg, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, key, strlen(key)) || line[strlen(key)] != ' ')
+			continue;
+		p = line + strlen(key) + 1;
+		if (name) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "%s=", name);
+			p = strstr(p, want);
+			if (!p)
+				return -1;
+			p += strlen(want);
+		}
+		return atoll(p);
+	}
+	return -1;
+}
+
+#define CURRENT(cg, key) get(cg, "drm.current", key, NULL)
+
+static void move_to(const char *cg)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", CG, cg);
+	check(put(path, "%d", getpid()) == 0, "move to %s", cg);
+}
+
+static unsigned int alloc_bo(int fd, unsigned int size)
+{
+	struct drm_qxl_alloc a = { .size = size };
+
+	if (ioctl(fd, DRM_IOCTL_QXL_ALLOC, &a))
+		return 0;
+	return a.handle;
+}
+
+static void free_bo(int fd, unsigned int handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	check(ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c) == 0, "close %u", handle);
+}
+
+/* Makes qxl validate the buffer into VRAM again (the ioctl then fails). */
+static void touch_bo(int fd, unsigned int handle)
+{
+	struct drm_qxl_update_area u = { .handle = handle, .bottom = 1, .right = 1 };
+
+	ioctl(fd, DRM_IOCTL_QXL_UPDATE_AREA, &u);
+}
+
+int main(void)
+{
+	struct drm_unique u = { 0 };
+	char unique[64] = "", *card;
+	unsigned int a[8], b[14];
+	int fd, i;
+
+	fd = open("/dev/dri/card0", O_RDWR);
+	if (fd < 0) {
+		printf("FAIL: no qxl device\n");
+		return 1;
+	}
+	/*
+	 * The card is keyed by what drmGetUnique() returns; like libdrm, set
+	 * the interface version first, which makes the device publish it.
+	 */
+	{
+		struct drm_set_version v = {
+			.drm_di_major = 1, .drm_di_minor = 4,
+			.drm_dd_major = -1, .drm_dd_minor = -1,
+		};
+
+		check(ioctl(fd, DRM_IOCTL_SET_VERSION, &v) == 0, "SET_VERSION");
+	}
+	u.unique_len = sizeof(unique) - 1;
+	u.unique = unique;
+	check(ioctl(fd, DRM_IOCTL_GET_UNIQUE, &u) == 0, "GET_UNIQUE");
+	/* For PCI devices the DRM core prefixes the bus: "pci:0000:00:02.0". */
+	card = strncmp(unique, "pci:", 4) ? unique : unique + 4;
+	snprintf(vram, sizeof(vram), "%s/vram0", card);
+	snprintf(sys, sizeof(sys), "%s/system", card);
+	printf("drmGetUnique() %s, card %s\n", unique, card);
+	check(get("", "drm.capacity", vram, NULL) > 8 * MB, "capacity of %s", vram);
+	check(get("", "drm.capacity", sys, NULL) > 0, "capacity of %s", sys);
+
+	check(mkdir(CG "/qa", 0755) == 0 && mkdir(CG "/qb", 0755) == 0, "mkdir");
+
+	/* Buffers are charged to the cgroup that creates them. */
+	move_to("qa");
+	for (i = 0; i < 4; i++) {
+		a[i] = alloc_bo(fd, MB);
+		check(a[i] != 0, "alloc %d", i);
+	}
+	check(CURRENT("qa", vram) == 4 * MB, "qa vram %lld", CURRENT("qa", vram));
+	check(CURRENT("qb", vram) == 0, "qb vram %lld", CURRENT("qb", vram));
+	check(CURRENT("", vram) >= 4 * MB, "root vram %lld", CURRENT("", vram));
+
+	/* Lowering max reclaims through TTM: evicted bytes move to system. */
+	check(put(CG "/qa/drm.max", "%s 2M", vram) == 0, "qa max");
+	check(CURRENT("qa", vram) <= 2 * MB, "qa vram after max %lld", CURRENT("qa", vram));
+	check(CURRENT("qa", sys) >= 2 * MB, "qa system after max %lld", CURRENT("qa", sys));
+	check(get("qa", "drm.stat", vram, "evicted") >= 2 * MB, "qa evicted %lld",
+	      get("qa", "drm.stat", vram, "evicted"));
+	check(get("qa", "drm.stat", vram, "evictions") >= 2, "qa evictions");
+
+	/* Re-validation by another cgroup's process is charged to the owner. */
+	move_to("qb");
+	for (i = 0; i < 4; i++)
+		touch_bo(fd, a[i]);
+	check(CURRENT("qb", vram) == 0, "qb charged for qa's buffers: %lld",
+	      CURRENT("qb", vram));
+	check(CURRENT("qb", sys) == 0, "qb system %lld", CURRENT("qb", sys));
+	check(CURRENT("qa", vram) <= 2 * MB, "qa over its max: %lld", CURRENT("qa", vram));
+	check(CURRENT("qa", vram) + CURRENT("qa", sys) == 4 * MB, "qa total %lld + %lld",
+	      CURRENT("qa", vram), CURRENT("qa", sys));
+	check(get("qa", "drm.events", vram, "max") >= 1, "qa max events");
+
+	for (i = 0; i < 4; i++)
+		free_bo(fd, a[i]);
+	check(CURRENT("qa", vram) == 0 && CURRENT("qa", sys) == 0, "qa after free");
+	check(put(CG "/qa/drm.max", "%s max", vram) == 0, "qa max reset");
+
+	/*
+	 * Protection between two top-level cgroups when the device is full:
+	 * qa's 8 MiB within its min stay in VRAM while qb fills the rest.
+	 */
+	check(put(CG "/qa/drm.min", "%s 8M", vram) == 0, "qa min");
+	move_to("qa");
+	for (i = 0; i < 8; i++)
+		check((a[i] = alloc_bo(fd, MB)) != 0, "qa alloc %d", i);
+	move_to("qb");
+	for (i = 0; i < 14; i++)
+		check((b[i] = alloc_bo(fd, MB)) != 0, "qb alloc %d", i);
+	check(CURRENT("qa", vram) == 8 * MB, "protected qa evicted: %lld left",
+	      CURRENT("qa", vram));
+	check(CURRENT("qb", sys) > 0, "qb evicted nothing of its own");
+	for (i = 0; i < 14; i++)
+		free_bo(fd, b[i]);
+
+	/* Without protection the same pressure evicts qa: the check can fail. */
+	check(put(CG "/qa/drm.min", "%s 0", vram) == 0, "qa min 0");
+	for (i = 0; i < 14; i++)
+		check((b[i] = alloc_bo(fd, MB)) != 0, "qb alloc %d", i);
+	check(CURRENT("qa", vram) < 8 * MB, "unprotected qa kept %lld",
+	      CURRENT("qa", vram));
+	for (i = 0; i < 14; i++)
+		free_bo(fd, b[i]);
+	for (i = 0; i < 8; i++)
+		free_bo(fd, a[i]);
+
+	move_to("");
+	check(CURRENT("qa", vram) == 0 && CURRENT("qb", vram) == 0, "all freed");
+	check(CURRENT("qa", sys) == 0 && CURRENT("qb", sys) == 0, "system freed");
+	close(fd);
+	rmdir(CG "/qa");
+	rmdir(CG "/qb");
+	if (failures) {
+		printf("%d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("ok: qxl\n");
+	return 0;
+}
