@@ -17,7 +17,8 @@
  * A refused charge fails with ENOSPC (the driver's view of -EAGAIN). Reading
  * ctl lists the charges it holds: "<key> <bytes> <pinned>".
  * The reclaim op of a test region evicts charges of the cgroup being limited
- * and of its descendants, honouring their protection, like TTM would.
+ * and of its descendants in 64 KiB steps, honouring their protection, like
+ * TTM evicting buffer after buffer.
  */
 
 #include <linux/cgroup.h>
@@ -27,6 +28,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -115,6 +117,11 @@ static u64 drmcg_test_evict_from(struct drmcg_test_charge *c, u64 want,
 	return n;
 }
 
+/*
+ * Evicts charges of @pool's subtree in 64 KiB steps, asking the controller
+ * before each step, like a driver evicting buffer after buffer: first
+ * honouring low protection, then, if that was not enough, ignoring it.
+ */
 static int drmcg_test_reclaim(struct drmcg_pool *pool, u64 target, void *priv)
 {
 	struct drmcg_test_region *r = priv;
@@ -127,15 +134,20 @@ static int drmcg_test_reclaim(struct drmcg_pool *pool, u64 target, void *priv)
 		unsigned int flags = pass ? DRMCG_EVICT_IGNORE_LOW : 0;
 
 		list_for_each_entry_safe(c, tmp, &drmcg_test_charges, link) {
-			bool hit_low = false;
+			bool gone = false;
 
-			if (freed >= target)
-				break;
-			if (c->region != r ||
-			    !drmcg_evict_valuable(pool, c->pool, NULL, flags,
-						  &hit_low))
-				continue;
-			freed += drmcg_test_evict_from(c, target - freed, hit_low);
+			while (!gone && freed < target && c->region == r) {
+				bool hit_low = false;
+				u64 step = min3(target - freed, c->bytes - c->pinned,
+						(u64)SZ_64K);
+
+				if (!step ||
+				    !drmcg_evict_valuable(pool, c->pool, NULL, flags,
+							  &hit_low))
+					break;
+				gone = step == c->bytes;
+				freed += drmcg_test_evict_from(c, step, hit_low);
+			}
 		}
 	}
 	mutex_unlock(&drmcg_test_lock);

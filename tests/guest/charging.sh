@@ -67,6 +67,31 @@ in_cgroup $CG/A/B/C sh -c "echo charge $K 4096 > $DBG/ctl" 2>/dev/null && fail "
 in_cgroup $CG/A/B/C sh -c "echo unpin $K $M > $DBG/ctl" || fail "unpin"
 expect_eq "$(kv $CG/A/B/C/drm.stat $K pinned)" 0 "unpinned"
 
+# low protection: kept on the first pass, broken on the second one, which
+# counts low events.
+mkdir $CG/L $CG/L/P $CG/L/U
+echo +drm > $CG/L/cgroup.subtree_control
+expect_write $CG/L/P/drm.low "$K 2M"
+in_cgroup $CG/L/P sh -c "echo charge $K $((3 * M)) > $DBG/ctl" || fail "charge P"
+in_cgroup $CG/L/U sh -c "echo charge $K $((2 * M)) > $DBG/ctl" || fail "charge U"
+expect_write $CG/L/drm.max "$K 2M"
+expect_eq "$(field $CG/L/U/drm.current $K)" 0 "unprotected U evicted first"
+expect_eq "$(field $CG/L/P/drm.current $K)" $((2 * M)) "P kept its low"
+expect_eq "$(kv $CG/L/P/drm.events $K low)" 0 "no low event yet"
+expect_write $CG/L/drm.max "$K 1M"
+expect_eq "$(field $CG/L/P/drm.current $K)" $M "P reclaimed below low"
+[ "$(kv $CG/L/P/drm.events.local $K low)" -ge 1 ] || fail "no low event in P"
+[ "$(kv $CG/L/drm.events $K low)" -ge 1 ] || fail "no hierarchical low event in L"
+expect_eq "$(kv $CG/L/drm.events.local $K low)" 0 "L local low events"
+# min is never broken, even by reclaim for a limit.
+expect_write $CG/L/P/drm.min "$K 1M"
+expect_write $CG/L/drm.max "$K 0"
+expect_eq "$(field $CG/L/P/drm.current $K)" $M "P reclaimed below min"
+expect_write $CG/L/P/drm.min "$K 0"
+expect_write $CG/L/drm.max "$K 0"
+expect_eq "$(field $CG/L/drm.current $K)" 0 "L reclaimed to 0"
+rmdir $CG/L/P $CG/L/U $CG/L || fail "rmdir L"
+
 # Settings reset when a cgroup is removed; its charge stays accounted.
 expect_write $CG/A/D/drm.min "$K 1M"
 expect_write $CG/A/D/drm.max "$K 1M"

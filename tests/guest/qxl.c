@@ -225,7 +225,33 @@ int main(void)
 	for (i = 0; i < 8; i++)
 		free_bo(fd, a[i]);
 
+	/*
+	 * Over-high cgroups are evicted first: qa's buffers are older (first
+	 * in LRU order), but qb is above its high, so qb gives memory back.
+	 */
+	check(put(CG "/qb/drm.high", "%s 1M", vram) == 0, "qb high");
+	move_to("qa");
+	for (i = 0; i < 6; i++)
+		check((a[i] = alloc_bo(fd, MB)) != 0, "qa alloc %d", i);
+	move_to("qb");
+	for (i = 0; i < 6; i++)
+		check((b[i] = alloc_bo(fd, MB)) != 0, "qb alloc %d", i);
+	check(get("qb", "drm.events", vram, "high") >= 1, "qb high events");
+	check(mkdir(CG "/qc", 0755) == 0, "mkdir qc");
+	move_to("qc");
+	for (i = 6; i < 14; i++)
+		check((b[i] = alloc_bo(fd, MB)) != 0, "qc alloc %d", i);
+	check(CURRENT("qa", vram) == 6 * MB, "under-high qa evicted: %lld left",
+	      CURRENT("qa", vram));
+	check(CURRENT("qb", vram) < 6 * MB, "over-high qb kept %lld", CURRENT("qb", vram));
+	for (i = 0; i < 14; i++)
+		free_bo(fd, b[i]);
+	for (i = 0; i < 6; i++)
+		free_bo(fd, a[i]);
+	check(put(CG "/qb/drm.high", "%s max", vram) == 0, "qb high reset");
+
 	move_to("");
+	rmdir(CG "/qc");
 	check(CURRENT("qa", vram) == 0 && CURRENT("qb", vram) == 0, "all freed");
 	check(CURRENT("qa", sys) == 0 && CURRENT("qb", sys) == 0, "system freed");
 	close(fd);
