@@ -796,7 +796,7 @@ impl PeakFd {
 }
 
 #[cfg(any(test, CONFIG_CGROUP_DRM_KUNIT_TEST))]
-#[cfg_attr(not(test), kernel::macros::kunit_tests(drm_cgroup_charge))]
+#[cfg_attr(not(test), crate::kunit_tests(drm_cgroup_charge))]
 mod tests {
     use super::*;
 

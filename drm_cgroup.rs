@@ -37,6 +37,11 @@ mod parse;
 mod pool;
 mod region;
 
+/// The KUnit attribute, reached as `crate::kunit_tests` by the pure files so that they name
+/// nothing of the `kernel` crate and build unchanged on the host.
+#[cfg(CONFIG_CGROUP_DRM_KUNIT_TEST)]
+use kernel::macros::kunit_tests;
+
 /// Atomics for the pure files (`charge.rs`, `evict.rs`), which the host tests build with a
 /// `core::sync::atomic` shim of the same interface.
 mod atomic {

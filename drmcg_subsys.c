@@ -4,10 +4,13 @@
  *
  * The cgroup core writes into struct cgroup_subsys and the cftype array at
  * boot (ids, names, kernfs ops), so they live here as ordinary mutable C
- * data. Every callback is implemented in Rust (drm_cgroup.rs).
+ * data. Every callback is implemented in Rust (drm_cgroup.rs), and so is
+ * the driver API exported at the end.
  */
 
 #include <linux/cgroup.h>
+#include <linux/cgroup_drm.h>
+#include <linux/export.h>
 #include <linux/stddef.h>
 
 #include "drmcg_internal.h"
@@ -70,3 +73,25 @@ struct cgroup_subsys drm_cgrp_subsys = {
 	.legacy_cftypes = drmcg_files,
 	.dfl_cftypes = drmcg_files,
 };
+
+/*
+ * The driver API of <linux/cgroup_drm.h>, implemented in Rust (capi.rs),
+ * for drivers built as modules.
+ */
+EXPORT_SYMBOL_GPL(drmcg_register_region);
+EXPORT_SYMBOL_GPL(drmcg_unregister_region);
+EXPORT_SYMBOL_GPL(drmcg_owner_get_current);
+EXPORT_SYMBOL_GPL(drmcg_owner_get);
+EXPORT_SYMBOL_GPL(drmcg_owner_put);
+EXPORT_SYMBOL_GPL(drmcg_try_charge);
+EXPORT_SYMBOL_GPL(drmcg_try_charge_owner);
+EXPORT_SYMBOL_GPL(drmcg_uncharge);
+EXPORT_SYMBOL_GPL(drmcg_pool_get);
+EXPORT_SYMBOL_GPL(drmcg_pool_put);
+EXPORT_SYMBOL_GPL(drmcg_pin);
+EXPORT_SYMBOL_GPL(drmcg_unpin);
+EXPORT_SYMBOL_GPL(drmcg_evict_valuable);
+EXPORT_SYMBOL_GPL(drmcg_report_eviction);
+EXPORT_SYMBOL_GPL(drmcg_below_min);
+EXPORT_SYMBOL_GPL(drmcg_below_low);
+EXPORT_SYMBOL_GPL(drmcg_get_common_ancestor);

@@ -515,7 +515,7 @@ pub(crate) fn report_eviction<N: Node>(victim: &N, bytes: u64, verdict: Verdict)
 }
 
 #[cfg(any(test, CONFIG_CGROUP_DRM_KUNIT_TEST))]
-#[cfg_attr(not(test), kernel::macros::kunit_tests(drm_cgroup_evict))]
+#[cfg_attr(not(test), crate::kunit_tests(drm_cgroup_evict))]
 mod tests {
     use super::*;
     use crate::charge::{

@@ -86,7 +86,7 @@ pub(crate) fn parse_value(s: &[u8]) -> Result<Value, ParseError> {
 }
 
 #[cfg(any(test, CONFIG_CGROUP_DRM_KUNIT_TEST))]
-#[cfg_attr(not(test), kernel::macros::kunit_tests(drm_cgroup_parse))]
+#[cfg_attr(not(test), crate::kunit_tests(drm_cgroup_parse))]
 mod tests {
     use super::*;
 
