@@ -75,23 +75,26 @@ struct cgroup_subsys drm_cgrp_subsys = {
 };
 
 /*
- * The driver API of <linux/cgroup_drm.h>, implemented in Rust (capi.rs),
- * for drivers built as modules.
+ * The driver API of <linux/cgroup_drm.h> is implemented in Rust (capi.rs),
+ * whose objects do not export symbols; export it here for drivers built as
+ * modules.
  */
-EXPORT_SYMBOL_GPL(drmcg_register_region);
-EXPORT_SYMBOL_GPL(drmcg_unregister_region);
-EXPORT_SYMBOL_GPL(drmcg_owner_get_current);
-EXPORT_SYMBOL_GPL(drmcg_owner_get);
-EXPORT_SYMBOL_GPL(drmcg_owner_put);
-EXPORT_SYMBOL_GPL(drmcg_try_charge);
-EXPORT_SYMBOL_GPL(drmcg_try_charge_owner);
-EXPORT_SYMBOL_GPL(drmcg_uncharge);
-EXPORT_SYMBOL_GPL(drmcg_pool_get);
-EXPORT_SYMBOL_GPL(drmcg_pool_put);
-EXPORT_SYMBOL_GPL(drmcg_pin);
-EXPORT_SYMBOL_GPL(drmcg_unpin);
-EXPORT_SYMBOL_GPL(drmcg_evict_valuable);
-EXPORT_SYMBOL_GPL(drmcg_report_eviction);
-EXPORT_SYMBOL_GPL(drmcg_below_min);
-EXPORT_SYMBOL_GPL(drmcg_below_low);
-EXPORT_SYMBOL_GPL(drmcg_get_common_ancestor);
+#define DRMCG_EXPORT_RUST_FN(fn) EXPORT_SYMBOL_GPL(fn)
+
+DRMCG_EXPORT_RUST_FN(drmcg_register_region);
+DRMCG_EXPORT_RUST_FN(drmcg_unregister_region);
+DRMCG_EXPORT_RUST_FN(drmcg_owner_get_current);
+DRMCG_EXPORT_RUST_FN(drmcg_owner_get);
+DRMCG_EXPORT_RUST_FN(drmcg_owner_put);
+DRMCG_EXPORT_RUST_FN(drmcg_try_charge);
+DRMCG_EXPORT_RUST_FN(drmcg_try_charge_owner);
+DRMCG_EXPORT_RUST_FN(drmcg_uncharge);
+DRMCG_EXPORT_RUST_FN(drmcg_pool_get);
+DRMCG_EXPORT_RUST_FN(drmcg_pool_put);
+DRMCG_EXPORT_RUST_FN(drmcg_pin);
+DRMCG_EXPORT_RUST_FN(drmcg_unpin);
+DRMCG_EXPORT_RUST_FN(drmcg_evict_valuable);
+DRMCG_EXPORT_RUST_FN(drmcg_report_eviction);
+DRMCG_EXPORT_RUST_FN(drmcg_below_min);
+DRMCG_EXPORT_RUST_FN(drmcg_below_low);
+DRMCG_EXPORT_RUST_FN(drmcg_get_common_ancestor);
