@@ -7,10 +7,11 @@ ifneq ($(KERNELRELEASE),)
 
 obj-$(CONFIG_CGROUP_DRM) += drm_cgroup.o drmcg_subsys.o
 obj-$(CONFIG_CGROUP_DRM_TEST_HELPER) += drmcg_test.o
+obj-$(CONFIG_CGROUP_DRM_BENCH) += drmcg_bench.o
 
 else
 
-.PHONY: all setup check kunit guest host demo fmt clippy clean-build help
+.PHONY: all setup check kunit guest host demo lint bench help
 all: help
 
 help:
@@ -19,6 +20,7 @@ help:
 	@echo "make demo    boot a guest and walk through the controller"
 	@echo "make kunit   KUnit suites only     make guest   guest tests only"
 	@echo "make host    host cargo tests only make lint    rustfmt + clippy"
+	@echo "make bench   benchmarks against dmem (guest) and of the core (host)"
 
 setup:
 	@scripts/setup.sh
@@ -40,5 +42,8 @@ demo:
 
 lint:
 	@scripts/lint.sh
+
+bench:
+	@scripts/bench.sh
 
 endif

@@ -1,0 +1,106 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of scripts/bench.sh: the drm controller and dmem on identical
+# work in the same boot, through /sys/kernel/debug/drm_cgroup_bench/ctl.
+# Prints one table row per workload: workload, drm, dmem, dmem/drm.
+B=/sys/kernel/debug/drm_cgroup_bench/ctl
+CG=/sys/fs/cgroup
+N=${N:-20000}
+
+fail() { echo "FAIL: $*"; exit 1; }
+enable() { echo "+drm +dmem" > "$1/cgroup.subtree_control" || fail "enable in $1"; }
+cmd() { echo "$*" > $B || fail "bench command '$*'"; }
+last() { dmesg | grep "drmcg_bench: $1" | tail -n1; }
+val() { echo "$1" | sed -n "s/.* $2=\([0-9]*\).*/\1/p"; }
+row() { awk -v w="$1" -v a="$2" -v b="$3" -v u="$4" 'BEGIN {
+	printf "%-44s %10s %10s %8.2f\n", w, a " " u, b " " u, (a > 0 ? b / a : 0) }'; }
+move() { echo $$ > "$1/cgroup.procs" || fail "move to $1"; }
+
+enable $CG
+cmd setup
+echo "machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Linux $(uname -r)"
+printf "%-44s %10s %10s %8s\n" workload drm dmem dmem/drm
+
+# 1. charge + uncharge at depth 1, 2, 4, 8 (a chain of that many cgroups;
+# processes may only live in leaves).
+for d in 1 2 4 8; do
+	p=$CG/d$d
+	mkdir $p
+	i=1
+	while [ $i -lt $d ]; do
+		enable $p
+		mkdir $p/l$i && p=$p/l$i
+		i=$((i + 1))
+	done
+	move $p
+	cmd charge $N
+	r=$(last "charge ")
+	row "charge+uncharge 4K, depth $d (ns)" "$(val "$r" drm)" "$(val "$r" dmem)" ns
+	move $CG
+done
+
+# 2. The first charge of a (cgroup, region) pair: pool creation.
+mkdir $CG/f && enable $CG/f
+sd=0 sm=0
+for i in $(seq 1 20); do
+	mkdir $CG/f/c$i && move $CG/f/c$i && cmd first
+	r=$(last "first ")
+	sd=$((sd + $(val "$r" drm))) sm=$((sm + $(val "$r" dmem)))
+done
+move $CG
+row "first charge (pool creation), mean of 20 (ns)" $((sd / 20)) $((sm / 20)) ns
+
+# 3. Eviction decisions with the device full, among siblings holding charges.
+for n in 10 100 1000; do
+	mkdir $CG/e && enable $CG/e && mkdir $CG/e/ev
+	for i in $(seq 1 $n); do
+		mkdir $CG/e/s$i && move $CG/e/s$i && cmd hold
+	done
+	move $CG/e/ev
+	for w in first last; do
+		reps=2000
+		[ $n -ge 1000 ] && reps=200
+		cmd evict $reps $w
+		r=$(last "evict $w of $n ")
+		row "evict decision, $n siblings, victim $w (ns)" "$(val "$r" drm)" "$(val "$r" dmem)" ns
+	done
+	move $CG
+	cmd release
+	for i in $(seq 1 $n); do rmdir $CG/e/s$i; done
+	rmdir $CG/e/ev $CG/e
+done
+
+# 4. Throughput from 2 vCPUs, into sibling cgroups and into one cgroup.
+mkdir $CG/t && enable $CG/t && mkdir $CG/t/a $CG/t/b
+M=$((N * 10))
+for ctl in drm dmem; do
+	for shape in siblings shared; do
+		second=$CG/t/b
+		[ $shape = shared ] && second=$CG/t/a
+		sh -c "echo \$\$ > $CG/t/a/cgroup.procs && echo charge-$ctl $M > $B" &
+		sh -c "echo \$\$ > $second/cgroup.procs && echo charge-$ctl $M > $B" &
+		wait
+		ns=$(dmesg | grep "drmcg_bench: charge-$ctl " | tail -n2 |
+			sed -n 's/.* ns=\([0-9]*\).*/\1/p' | sort -n | tail -n1)
+		# pairs per millisecond = thousands of pairs per second
+		eval "tp_${ctl}_$shape=$((2 * M * 1000000 / ns))"
+	done
+done
+row "throughput, 2 vCPUs, sibling cgroups (k pairs/s)" $tp_drm_siblings $tp_dmem_siblings kps
+row "throughput, 2 vCPUs, one cgroup (k pairs/s)" $tp_drm_shared $tp_dmem_shared kps
+rmdir $CG/t/a $CG/t/b $CG/t
+
+# 5. Kernel memory per (cgroup, region) pool: slab growth over 1000 pools.
+slab() { sync; echo 2 > /proc/sys/vm/drop_caches 2>/dev/null; awk '/^Slab:/ { print $2 }' /proc/meminfo; }
+mkdir $CG/m && enable $CG/m
+for i in $(seq 1 1000); do mkdir $CG/m/c$i; done
+s0=$(slab)
+for i in $(seq 1 1000); do move $CG/m/c$i; echo charge-drm 1 > $B; done
+s1=$(slab)
+for i in $(seq 1 1000); do move $CG/m/c$i; echo charge-dmem 1 > $B; done
+s2=$(slab)
+move $CG
+row "kernel memory per pool, slab growth (bytes)" $(((s1 - s0) * 1024 / 1000)) $(((s2 - s1) * 1024 / 1000)) B
+for i in $(seq 1 1000); do rmdir $CG/m/c$i; done
+rmdir $CG/m
+echo "ok: bench"
