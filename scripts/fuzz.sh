@@ -40,7 +40,7 @@ export PATH=$TOOLS/bin:$PATH
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(parse_line ops)
-case "$FUZZ_SECONDS" in '' | *[!0-9]*) die "FUZZ_SECONDS must be a number" ;; esac
+case "$FUZZ_SECONDS" in '' | *[!0-9]* | 0) die "FUZZ_SECONDS must be a positive number" ;; esac
 
 if [ "$("$TOOLS/bin/cargo-fuzz" --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
 	log "installing cargo-fuzz $CARGO_FUZZ_VERSION into $TOOLS"
@@ -110,7 +110,9 @@ for t in "${targets[@]}"; do
 		ok "$t"
 	else
 		grep -m1 -A3 -E 'panicked|ERROR: libFuzzer|ERROR: AddressSanitizer' "$logf" | sed 's/^/    /'
-		[ -n "$found" ] && sed 's/^/    input: /' <<<"$found"
+		if [ -n "$found" ]; then
+			while read -r f; do echo "    input: $f"; done <<<"$found"
+		fi
 		bad "$t (exit $rc; reproduce with: $BIN/$t INPUT)"
 	fi
 done

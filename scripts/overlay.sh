@@ -8,7 +8,7 @@
 # Idempotent: files whose content would not change are left alone (so their
 # timestamps do not trigger rebuilds), an edited patch replaces its old
 # version, and a removed patch is undone. The untouched original of every
-# patched file is kept under .drm_cgroup-overlay/ in the tree.
+# patched file is kept under .drm_cgroup-overlay/ in the tree (as *.orig).
 #
 #   scripts/overlay.sh [KERNEL_TREE]
 
@@ -39,18 +39,24 @@ trap 'rm -rf "$work"' EXIT
 files=$(cat "$REPO"/patches/*.patch 2>/dev/null |
 	sed -n 's|^+++ b/\([^	 ]*\).*|\1|p' | sort -u)
 prev=$(cat "$STATE/files" 2>/dev/null || true)
+# Originals are kept as <path>.orig so that tree-wide tools (rustfmtcheck)
+# do not pick them up.
 for f in $(printf '%s\n%s\n' "$files" "$prev" | sort -u); do
 	[ -n "$f" ] || continue
-	if [ ! -e "$STATE/orig/$f" ] && [ ! -e "$STATE/orig/$f.absent" ]; then
-		mkdir -p "$(dirname "$STATE/orig/$f")"
+	o=$STATE/orig/$f.orig
+	if [ -e "$STATE/orig/$f" ] && [ ! -e "$o" ]; then
+		mv "$STATE/orig/$f" "$o"
+	fi
+	if [ ! -e "$o" ] && [ ! -e "$STATE/orig/$f.absent" ]; then
+		mkdir -p "$(dirname "$o")"
 		if [ -e "$SRC/$f" ]; then
-			cp -p "$SRC/$f" "$STATE/orig/$f"
+			cp -p "$SRC/$f" "$o"
 		else
 			touch "$STATE/orig/$f.absent"
 		fi
 	fi
 	mkdir -p "$(dirname "$work/$f")"
-	[ -e "$STATE/orig/$f" ] && cp "$STATE/orig/$f" "$work/$f"
+	[ -e "$o" ] && cp "$o" "$work/$f"
 done
 for p in "$REPO"/patches/*.patch; do
 	[ -e "$p" ] || continue

@@ -122,7 +122,8 @@ impl<T: Reclaim> Region<T> {
     ) -> Result<Option<Self>> {
         let (ops, priv_) = match &reclaim {
             Some(r) => (
-                &ReclaimVTable::<T>::OPS as *const bindings::drmcg_region_ops,
+                // A `'static` table: the region keeps using it until unregistered.
+                ptr::from_ref(const { &ReclaimVTable::<T>::OPS }),
                 Arc::as_ptr(r).cast_mut().cast::<c_void>(),
             ),
             None => (ptr::null(), ptr::null_mut()),
@@ -361,8 +362,7 @@ impl EvictFlags {
     /// Also evict cgroups within their `low` protection.
     pub const IGNORE_LOW: Self = Self(bindings::drmcg_evict_flags_DRMCG_EVICT_IGNORE_LOW);
     /// Only the evictor's cgroup and its descendants may lose memory.
-    pub const NO_EVICT_OTHERS: Self =
-        Self(bindings::drmcg_evict_flags_DRMCG_EVICT_NO_EVICT_OTHERS);
+    pub const NO_EVICT_OTHERS: Self = Self(bindings::drmcg_evict_flags_DRMCG_EVICT_NO_EVICT_OTHERS);
     /// Only cgroups above their `high` (or below an ancestor that is) may lose memory.
     pub const ONLY_OVER_HIGH: Self = Self(bindings::drmcg_evict_flags_DRMCG_EVICT_ONLY_OVER_HIGH);
 }
@@ -439,13 +439,17 @@ mod tests {
             // Pinned bytes are never evictable and never below min here.
             assert!(!a.pool().below_min());
         }
-        let (evict, hit_low) = a.pool().evict_valuable(None, Some(a.pool()), EvictFlags::NONE);
+        let (evict, hit_low) = a
+            .pool()
+            .evict_valuable(None, Some(a.pool()), EvictFlags::NONE);
         assert!(evict);
         assert!(!hit_low);
         assert!(!a.pool().below_min());
         a.evicted(false);
         let owner = Owner::current().ok_or(ENODEV)?;
-        let b = region.try_charge_owner(&owner.clone(), 1 << 20).map_err(Error::from)?;
+        let b = region
+            .try_charge_owner(&owner.clone(), 1 << 20)
+            .map_err(Error::from)?;
         drop(b);
         Ok(())
     }
