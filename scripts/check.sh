@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Everything CI runs: setup, host tests, KUnit under QEMU, guest end-to-end
-# tests. Ends with "N passed, N failed" and fails if anything failed.
+# tests and the style gates (scripts/lint.sh). Ends with "N passed, N failed"
+# and fails if anything failed.
 
 . "$(dirname "$0")/common.sh"
 
@@ -41,6 +42,9 @@ read -r p f < <(sed -n 's/^guest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p'
 p=${p:-0} f=${f:-0}
 [ "$st" = 0 ] || [ "$f" -gt 0 ] || f=1
 add "$p" "$f"
+
+log "lint: rustfmt, clippy, checkpatch"
+if "$REPO/scripts/lint.sh" 2>&1 | tee "$logs/lint"; then add 1 0; else add 0 1; fi
 
 log "finished in $(( $(date +%s) - start )) s"
 echo "$passed passed, $failed failed"

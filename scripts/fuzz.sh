@@ -17,8 +17,8 @@
 #   FUZZ_ARGS        extra libFuzzer options, e.g. "-seed=1 -max_len=512"
 #
 # Installs cargo-fuzz into $DRMCG_CACHE/tools on first use (quiet afterwards)
-# and builds with the machine's stable Rust (RUSTC_BOOTSTRAP=1 allows the -Z
-# options cargo-fuzz passes). Build folders, the growing corpus
+# and builds with the machine's stable Rust (RUSTC_BOOTSTRAP=1 allows the
+# -Zsanitizer option a sanitizer needs). Build folders, the growing corpus
 # ($DRMCG_CACHE/fuzz/corpus/TARGET), crash inputs and logs stay in the cache.
 # First runs the fuzz crate's tests (grammar examples, and a replay of every
 # input under tests/fuzz/seeds and tests/fuzz/regressions), then fuzzes each

@@ -17,12 +17,12 @@ status=0
 log "rustfmt (make rustfmtcheck: every .rs of the tree, ours included)"
 make -s -C "$SRC" O="$OUT" "${mk[@]}" rustfmtcheck || status=1
 
-log "clippy (kernel crate build of kernel/cgroup/drm)"
+log "clippy (kernel/cgroup/drm and the kernel crate with kernel::cgroup_drm)"
 out=$(make -s -C "$SRC" O="$OUT" "${mk[@]}" CLIPPY=1 CLIPPY_DRIVER="$CLIPPY_DRIVER" \
-	-j"$JOBS" kernel/cgroup/drm/ 2>&1) || status=1
+	-j"$JOBS" rust/ kernel/cgroup/drm/ 2>&1) || status=1
 if echo "$out" | grep -E 'warning|error'; then status=1; fi
 # Rebuild without clippy so the object matches the normal build again.
-make -s -C "$SRC" O="$OUT" "${mk[@]}" -j"$JOBS" kernel/cgroup/drm/ >/dev/null 2>&1 || status=1
+make -s -C "$SRC" O="$OUT" "${mk[@]}" -j"$JOBS" rust/ kernel/cgroup/drm/ >/dev/null 2>&1 || status=1
 
 log "checkpatch"
 cd "$REPO"
