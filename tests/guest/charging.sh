@@ -92,6 +92,20 @@ expect_write $CG/L/drm.max "$K 0"
 expect_eq "$(field $CG/L/drm.current $K)" 0 "L reclaimed to 0"
 rmdir $CG/L/P $CG/L/U $CG/L || fail "rmdir L"
 
+# Lowering high below the usage reclaims in the background.
+mkdir $CG/H
+in_cgroup $CG/H sh -c "echo charge $K $((4 * M)) > $DBG/ctl" || fail "charge H"
+expect_write $CG/H/drm.high "$K 1M"
+i=0
+while [ "$(field $CG/H/drm.current $K)" -gt $M ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+expect_eq "$(field $CG/H/drm.current $K)" $M "H reclaimed down to high"
+[ "$(kv $CG/H/drm.stat $K evicted)" -eq $((3 * M)) ] || fail "H evicted $(kv $CG/H/drm.stat $K evicted)"
+in_cgroup $CG/H sh -c "echo uncharge $K $M > $DBG/ctl" || fail "uncharge H"
+rmdir $CG/H || fail "rmdir H"
+
 # Settings reset when a cgroup is removed; its charge stays accounted.
 expect_write $CG/A/D/drm.min "$K 1M"
 expect_write $CG/A/D/drm.max "$K 1M"

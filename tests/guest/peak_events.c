@@ -2,7 +2,8 @@
 /*
  * drm.peak per-file reset (memory.peak semantics) and poll() wake-ups of
  * drm.events, through the same open file descriptors, as test_memcontrol.c
- * checks them for the memory controller. Static binary run in the guest.
+ * checks them for the memory controller, and drm.max written through an
+ * O_NONBLOCK file. Static binary run in the guest.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -142,6 +143,28 @@ int main(void)
 	close(ev);
 	close(evl);
 
+	/*
+	 * A limit written through an O_NONBLOCK file applies at once but
+	 * reclaims nothing; a blocking write reclaims down to it.
+	 */
+	check(put(CG "/drm.max", "%s max", KEY) == 0, "max back to max");
+	check(put(CTL, "charge %s %llu", KEY, 3 * MB) == 0, "charge 3M");
+	{
+		char line[128];
+		int fd = open(CG "/drm.max", O_WRONLY | O_NONBLOCK);
+		int len = snprintf(line, sizeof(line), "%s 1M", KEY);
+		int cur = open(CG "/drm.current", O_RDONLY);
+
+		check(fd >= 0 && cur >= 0, "open drm.max O_NONBLOCK");
+		check(write(fd, line, len) == len, "nonblocking write");
+		close(fd);
+		check(value_of(cur) == (long long)(4 * MB), "O_NONBLOCK write reclaimed: %lld",
+		      value_of(cur));
+		check(put(CG "/drm.max", "%s 1M", KEY) == 0, "blocking write");
+		check(value_of(cur) <= (long long)MB, "blocking write left %lld",
+		      value_of(cur));
+		close(cur);
+	}
 	check(put(CTL, "uncharge %s %llu", KEY, 1 * MB) == 0, "uncharge rest");
 	check(put("/sys/fs/cgroup/cgroup.procs", "%d", getpid()) == 0, "move out");
 	check(put(CTL, "unregister %s", KEY) == 0, "unregister");
