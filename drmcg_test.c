@@ -8,6 +8,8 @@
  * one command:
  *
  *   register <card> <name> <size>    register a region (with a reclaim op)
+ *
+ * Sizes and byte counts take memparse() suffixes (K, M, G, ...).
  *   unregister <card>/<name>         unregister it; its charges stay
  *   charge <card>/<name> <bytes>     charge the writer's cgroup
  *   uncharge <card>/<name> <bytes>   give back bytes the writer's cgroup charged
@@ -215,20 +217,29 @@ static int drmcg_test_charge(struct drmcg_test_region *r, u64 bytes)
 	return 0;
 }
 
+/* A byte count with an optional K/M/G... suffix, as memparse() reads it. */
+static int drmcg_test_parse(char *s, unsigned long long *n)
+{
+	char *end;
+
+	*n = memparse(s, &end);
+	return end == s || *end ? -EINVAL : 0;
+}
+
 static int drmcg_test_cmd(char *buf)
 {
 	struct drmcg_owner *me;
 	struct drmcg_test_region *r;
 	struct drmcg_test_charge *c;
-	char cmd[16], a[64], b[64];
+	char cmd[16], a[64], b[64], size[64];
 	unsigned long long n;
 	int ret, fields;
 
-	fields = sscanf(buf, "%15s %63s %63s %llu", cmd, a, b, &n);
+	fields = sscanf(buf, "%15s %63s %63s %63s", cmd, a, b, size);
 	if (fields < 2)
 		return -EINVAL;
 	if (!strcmp(cmd, "register")) {
-		if (fields != 4)
+		if (fields != 4 || drmcg_test_parse(size, &n))
 			return -EINVAL;
 		return drmcg_test_register(a, b, n);
 	}
@@ -244,7 +255,7 @@ static int drmcg_test_cmd(char *buf)
 		drmcg_test_put_region(r);
 		return 0;
 	}
-	if (fields != 3 || kstrtoull(b, 0, &n))
+	if (fields != 3 || drmcg_test_parse(b, &n))
 		return -EINVAL;
 	if (!strcmp(cmd, "charge")) {
 		r = drmcg_test_find(a);

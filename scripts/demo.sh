@@ -8,5 +8,5 @@
 "$REPO/scripts/setup.sh"
 "$REPO/scripts/kunit.sh" --build-only > /dev/null ||
 	die "kernel build failed (run scripts/kunit.sh --build-only to see why)"
-"$REPO/scripts/guest.sh" "$REPO/tests/demo/demo.sh" 2>&1 |
+"$REPO/scripts/guest.sh" --file "$REPO/tests/demo/qxl_jobs.c" "$REPO/tests/demo/demo.sh" 2>&1 |
 	sed -n '/^@@DRMCG-BEGIN demo.sh/,/^@@DRMCG-END demo.sh/p' | sed '1d;$d'

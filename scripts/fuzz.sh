@@ -12,8 +12,8 @@
 #
 # Environment:
 #   FUZZ_SECONDS     fuzzing time per target (default 60)
-#   FUZZ_SANITIZER   cargo fuzz --sanitizer (default none: the code under
-#                    test is safe Rust; "address" works too, about half as fast)
+#   FUZZ_SANITIZER   cargo fuzz --sanitizer (default none: the files under
+#                    test have no unsafe code; "address" works too, slower)
 #   FUZZ_ARGS        extra libFuzzer options, e.g. "-seed=1 -max_len=512"
 #
 # Installs cargo-fuzz into $DRMCG_CACHE/tools on first use (quiet afterwards)

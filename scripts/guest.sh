@@ -12,6 +12,8 @@
 #   --append S   extra kernel command line
 #   --timeout N  seconds before the guest is stopped (default 900)
 #   --smp N      virtual CPUs (default 2)
+#   --file F     also put F (a C file is built first) into the guest's /bin,
+#                as a tool for the tests
 #   --no-qxl     boot without the qxl GPU (by default QEMU's qxl-vga is
 #                present: 16 MiB VRAM, 16 MiB surface memory)
 # Every test sees cgroup2 at /sys/fs/cgroup with +drm enabled in the root's
@@ -22,7 +24,7 @@
 
 . "$(dirname "$0")/common.sh"
 
-build=0 kernel= append= timeout=900 smp=2 qxl=1 tests=()
+build=0 kernel= append= timeout=900 smp=2 qxl=1 tests=() files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=1 ;;
@@ -31,7 +33,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--no-qxl) qxl=0 ;;
-	-h|--help) sed -n '3,22p' "$0"; exit 0 ;;
+	--file) files+=("$2"); shift ;;
+	-h|--help) sed -n '3,25p' "$0"; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) tests+=("$1") ;;
 	esac
@@ -56,22 +59,30 @@ root=$work/root
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,tests,lib/drmcg,etc}
 cp /bin/busybox "$root/bin/busybox"
 cp "$REPO"/tests/guest/lib/* "$root/lib/drmcg/" 2>/dev/null || true
+# Builds a C file into $2, or copies anything else there.
+place() {
+	case "$1" in
+	*.c)
+		# The kernel's UAPI headers (drm/qxl_drm.h, ...) come from its tree.
+		${CC:-gcc} -static -O2 -Wall -Wextra -Werror \
+			-D__user= ${SRC:+-idirafter "$SRC/include/uapi"} -o "$2" "$1" ||
+			die "cannot build $1"
+		;;
+	*) cp "$1" "$2" ;;
+	esac
+	chmod +x "$2"
+}
 i=0
 for t in "${tests[@]}"; do
 	[ -f "$t" ] || die "no such test: $t"
 	i=$((i + 1))
 	dst=$root/tests/$(printf '%03d' $i)-$(basename "$t")
-	case "$t" in
-	*.c)
-		dst=${dst%.c}
-		# The kernel's UAPI headers (drm/qxl_drm.h, ...) come from its tree.
-		${CC:-gcc} -static -O2 -Wall -Wextra -Werror \
-			-D__user= ${SRC:+-idirafter "$SRC/include/uapi"} -o "$dst" "$t" ||
-			die "cannot build $t"
-		;;
-	*) cp "$t" "$dst" ;;
-	esac
-	chmod +x "$dst"
+	place "$t" "${dst%.c}"
+done
+for f in "${files[@]}"; do
+	[ -f "$f" ] || die "no such file: $f"
+	b=$(basename "$f")
+	place "$f" "$root/bin/${b%.c}"
 done
 cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
