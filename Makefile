@@ -43,6 +43,9 @@ demo:
 lint:
 	@scripts/lint.sh
 
+fuzz:
+	@scripts/fuzz.sh
+
 bench:
 	@scripts/bench.sh
 

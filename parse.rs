@@ -45,7 +45,12 @@ pub(crate) fn parse_line(input: &[u8]) -> Result<(&[u8], Value), ParseError> {
         .position(|&b| b == b' ' || b == b'\t')
         .ok_or(ParseError::Invalid)?;
     let (key, rest) = line.split_at(sep);
-    let value = rest.trim_ascii_start();
+    // Only blanks separate key and value: `trim_ascii_start` would also skip CR and FF.
+    let blanks = rest
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    let value = rest.get(blanks..).unwrap_or_default();
     if key.is_empty() || value.is_empty() {
         return Err(ParseError::Invalid);
     }
@@ -155,6 +160,9 @@ mod tests {
             b"c/r MAX",
             b"c/r 1\0",
             b"c/r 1 ",
+            b"c/r \r1",
+            b"c/r \x0c1",
+            b"c/r \t\r 1",
         ] {
             assert_eq!(parse_line(bad), Err(ParseError::Invalid));
         }

@@ -832,17 +832,25 @@ static void sweep(const char *when)
 }
 
 /*
- * With no reclaim running, usage adds up along the tree exactly (only the
- * leaves charge, and nobody else charges in our regions).
+ * Usage adds up along the tree exactly (only the leaves charge, and nobody
+ * else charges in our regions), once background reclaim is over: the usage
+ * is read until two reads in a row agree (reclaim only ever lowers it).
  */
 static void check_sums(void)
 {
-	u64 u[NR_CG][NR_REGIONS];
-	int cg, r;
+	u64 u[NR_CG][NR_REGIONS], prev[NR_CG][NR_REGIONS];
+	int cg, r, tries = 0;
 
-	for (cg = 0; cg < NR_CG; cg++)
-		for (r = 0; r < NR_REGIONS; r++)
-			u[cg][r] = regions[r].live ? usage_of(cg, r) : 0;
+	memset(u, 0xff, sizeof(u));
+	do {
+		memcpy(prev, u, sizeof(u));
+		if (tries)
+			usleep(20000);
+		for (cg = 0; cg < NR_CG; cg++)
+			for (r = 0; r < NR_REGIONS; r++)
+				u[cg][r] = regions[r].live ? usage_of(cg, r) : 0;
+	} while (memcmp(prev, u, sizeof(u)) && ++tries < 250);
+
 	for (r = 0; r < NR_REGIONS; r++) {
 		if (!regions[r].live)
 			continue;
@@ -1176,8 +1184,8 @@ int main(int argc, char **argv)
 	}
 
 	/*
-	 * Settle: with every high unlimited, background reclaim that is still
-	 * queued finds nothing to do.
+	 * Settle: with every high unlimited, queued background reclaim finds
+	 * nothing to do, and check_sums() waits for a running one.
 	 */
 	for (int cg = CG_TOP; cg < NR_CG; cg++) {
 		for (r = 0; r < NR_REGIONS; r++) {
@@ -1191,7 +1199,6 @@ int main(int argc, char **argv)
 			model[cg][r][F_HIGH] = UNLIMITED;
 		}
 	}
-	usleep(200000);
 	check_sums();
 	sweep("end");
 	close_cached();
