@@ -134,7 +134,7 @@ int main(void)
 	check(pending(ev, 2000), "no wake-up of drm.events");
 	check(pending(evl, 2000), "no wake-up of drm.events.local");
 	{
-		char buf[256];
+		char buf[4096];
 		ssize_t n = pread(ev, buf, sizeof(buf) - 1, 0);
 
 		buf[n > 0 ? n : 0] = 0;
