@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of scripts/bench.sh: the drm controller and dmem on identical
 # work in the same boot, through /sys/kernel/debug/drm_cgroup_bench/ctl.
-# Prints one table row per workload: workload, drm, dmem, dmem/drm.
+# Prints one table row per workload: workload, drm, dmem, and how many times
+# better drm is ("gain": dmem/drm for times and memory, drm/dmem for
+# throughput; below 1 means dmem is better).
 B=/sys/kernel/debug/drm_cgroup_bench/ctl
 CG=/sys/fs/cgroup
 N=${N:-20000}
@@ -13,13 +15,14 @@ cmd() { echo "$*" > $B || fail "bench command '$*'"; }
 last() { dmesg | grep "drmcg_bench: $1" | tail -n1; }
 val() { echo "$1" | sed -n "s/.* $2=\([0-9]*\).*/\1/p"; }
 row() { awk -v w="$1" -v a="$2" -v b="$3" -v u="$4" 'BEGIN {
-	printf "%-44s %10s %10s %8.2f\n", w, a " " u, b " " u, (a > 0 ? b / a : 0) }'; }
+	g = (u == "kps") ? (b > 0 ? a / b : 0) : (a > 0 ? b / a : 0)
+	printf "%-50s %10s %10s %7.2f\n", w, a " " u, b " " u, g }'; }
 move() { echo $$ > "$1/cgroup.procs" || fail "move to $1"; }
 
 enable $CG
 cmd setup
 echo "machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Linux $(uname -r)"
-printf "%-44s %10s %10s %8s\n" workload drm dmem dmem/drm
+printf "%-50s %10s %10s %7s\n" workload drm dmem gain
 
 # 1. charge + uncharge at depth 1, 2, 4, 8 (a chain of that many cgroups;
 # processes may only live in leaves).
