@@ -11,12 +11,13 @@ obj-$(CONFIG_CGROUP_DRM_BENCH) += drmcg_bench.o
 
 else
 
-.PHONY: all setup check kunit guest host demo lint bench help
+.PHONY: all setup check check-debug kunit guest host demo lint bench help
 all: help
 
 help:
 	@echo "make setup   install the toolchain, fetch Linux 7.3, place the overlay"
 	@echo "make check   host tests + KUnit + guest end-to-end tests (CI)"
+	@echo "make check-debug   KUnit and guest tests on a KASAN/lockdep/kmemleak kernel"
 	@echo "make demo    boot a guest and walk through the controller"
 	@echo "make kunit   KUnit suites only     make guest   guest tests only"
 	@echo "make host    host cargo tests only make lint    rustfmt + clippy"
@@ -27,6 +28,9 @@ setup:
 
 check:
 	@scripts/check.sh
+
+check-debug:
+	@scripts/check-debug.sh
 
 kunit:
 	@scripts/kunit.sh

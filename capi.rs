@@ -163,6 +163,12 @@ pub unsafe extern "C" fn drmcg_unregister_region(region: *mut bindings::drmcg_re
     region::unregister(&region);
 }
 
+/// Returns the number of pools not freed yet, for the test interface.
+#[export]
+pub extern "C" fn drmcg_live_pools() -> u64 {
+    pool::live_pools()
+}
+
 /// Returns the current task's cgroup as a buffer owner, with a reference.
 #[export]
 pub extern "C" fn drmcg_owner_get_current() -> *mut bindings::drmcg_owner {

@@ -53,4 +53,7 @@ ssize_t drmcg_file_write(struct kernfs_open_file *of, char *buf,
 int drmcg_file_open(struct kernfs_open_file *of);
 void drmcg_file_release(struct kernfs_open_file *of);
 
+/* For tests: the number of (cgroup, region) pools not freed yet. */
+u64 drmcg_live_pools(void);
+
 #endif /* _KERNEL_CGROUP_DRM_DRMCG_INTERNAL_H */

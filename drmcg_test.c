@@ -16,6 +16,10 @@
  *   pin / unpin <card>/<name> <bytes>
  *   evict <card>/<name> <bytes>      as a driver evicting the writer's buffers
  *
+ *   release <card>/<name>            give back all the writer's charges there
+ *   release-all <card>/<name>        give back every charge there, of any
+ *                                    cgroup (also removed ones)
+ *
  * A refused charge fails with ENOSPC (the driver's view of -EAGAIN). Reading
  * ctl lists the charges it holds: "<key> <bytes> <pinned>".
  * The reclaim op of a test region evicts charges of the cgroup being limited
@@ -34,6 +38,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+
+#include "drmcg_internal.h"
 
 struct drmcg_test_region {
 	struct list_head link;
@@ -255,6 +261,33 @@ static int drmcg_test_cmd(char *buf)
 		drmcg_test_put_region(r);
 		return 0;
 	}
+	if (!strcmp(cmd, "release-all")) {
+		struct drmcg_test_charge *tmp;
+
+		if (fields != 2)
+			return -EINVAL;
+		list_for_each_entry_safe(c, tmp, &drmcg_test_charges, link) {
+			if (strcmp(c->region->key, a))
+				continue;
+			drmcg_unpin(c->pool, c->pinned);
+			c->pinned = 0;
+			drmcg_test_drop(c, c->bytes);
+		}
+		return 0;
+	}
+	if (!strcmp(cmd, "release")) {
+		if (fields != 2)
+			return -EINVAL;
+		me = drmcg_owner_get_current();
+		c = drmcg_test_mine(a, me);
+		drmcg_owner_put(me);
+		if (c) {
+			drmcg_unpin(c->pool, c->pinned);
+			c->pinned = 0;
+			drmcg_test_drop(c, c->bytes);
+		}
+		return 0;
+	}
 	if (fields != 3 || drmcg_test_parse(b, &n))
 		return -EINVAL;
 	if (!strcmp(cmd, "charge")) {
@@ -337,11 +370,21 @@ static const struct file_operations drmcg_test_fops = {
 	.release = single_release,
 };
 
+static int drmcg_test_pools_get(void *data, u64 *val)
+{
+	*val = drmcg_live_pools();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(drmcg_test_pools_fops, drmcg_test_pools_get, NULL,
+			 "%llu\n");
+
 static int __init drmcg_test_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("drm_cgroup", NULL);
 
 	debugfs_create_file("ctl", 0600, dir, NULL, &drmcg_test_fops);
+	/* How many (cgroup, region) pools exist: tests check that none leaks. */
+	debugfs_create_file_unsafe("pools", 0400, dir, NULL, &drmcg_test_pools_fops);
 	return 0;
 }
 late_initcall(drmcg_test_init);

@@ -134,8 +134,17 @@ impl Drop for Pools {
             // owned by this cgroup only; the cgroup is being freed, so nothing uses them.
             let pool = unsafe { KBox::from_raw(p) };
             p = pool.next;
+            LIVE_POOLS.fetch_sub(1, Relaxed);
         }
     }
+}
+
+/// The number of pools allocated and not freed yet, for tests that check that none leaks.
+static LIVE_POOLS: Atomic<u64> = Atomic::new(0);
+
+/// Returns how many pools exist (see [`LIVE_POOLS`]).
+pub(crate) fn live_pools() -> u64 {
+    LIVE_POOLS.load(Relaxed)
 }
 
 /// Returns the pool of (`css`, `region`), creating it and its ancestors' pools if needed.
@@ -194,6 +203,7 @@ fn create(css: &Css<DrmCgroup>, region: ArcBorrow<'_, Region>, parent: *const Po
         GFP_KERNEL,
     )?;
     let p = KBox::into_raw(pool);
+    LIVE_POOLS.fetch_add(1, Relaxed);
     // The registry lock serialises every writer of `owned` and of the slots.
     css.pools.owned.store(p, Relaxed);
     // ORDERING: Release publishes the initialised pool to lock-free readers (see `get`).

@@ -117,7 +117,19 @@ for t in /tests/*; do
 	echo +drm > /sys/fs/cgroup/cgroup.subtree_control
 done
 echo "@@DRMCG-BEGIN kernel-log"
-if dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN|UBSAN|refcount_t:|kmemleak|rcu.*stall|Call Trace' ; then
+# On a kmemleak kernel, report unreferenced objects that anything of ours,
+# the cgroup core or the GPU stack allocated.
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	awk '/^unreferenced object/ { if (blk ~ /drmcg|drm_cgroup|cgroup|ttm|qxl/) { print blk; n++ } blk = "" }
+		{ blk = blk $0 "\n" }
+		END { if (blk ~ /drmcg|drm_cgroup|cgroup|ttm|qxl/) { print blk; n++ } exit n > 0 }' \
+		/sys/kernel/debug/kmemleak > /tmp/leaks || echo "kmemleak: leaks found" >> /dev/kmsg
+	cat /tmp/leaks
+fi
+if dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN|UBSAN|refcount_t:|kmemleak: leaks|rcu.*stall|Call Trace|lockdep|possible circular|inconsistent lock' ; then
 	echo "@@DRMCG-END kernel-log 1"
 else
 	echo "@@DRMCG-END kernel-log 0"

@@ -6,6 +6,9 @@
 #   scripts/kunit.sh [kunit.py filter_glob, e.g. 'drm_cgroup_charge.*']
 #   scripts/kunit.sh --build-only     configure and build only
 #
+# With DRMCG_DEBUG=1 the debug kernel is used instead (tests/kunit/debug.config
+# on top: KASAN, lockdep, kmemleak, ...), in its own build folder.
+#
 # The build folder is kept in the cache, so a rerun after a one-file change
 # is incremental. The same kernel boots the guest tests (scripts/guest.sh).
 
@@ -13,7 +16,12 @@
 
 "$REPO/scripts/setup.sh"
 SRC=$(drmcg_ksrc)
-OUT=$(drmcg_kbuild "$SRC" kunit)
+flavour=kunit configs=(--kunitconfig="$REPO/tests/kunit/drm_cgroup.kunitconfig")
+if [ "${DRMCG_DEBUG:-0}" = 1 ]; then
+	flavour=debug
+	configs+=(--kunitconfig="$REPO/tests/kunit/debug.config")
+fi
+OUT=$(drmcg_kbuild "$SRC" $flavour)
 mkdir -p "$OUT"
 PATH=$(drmcg_qemu_path)
 export PATH
@@ -23,8 +31,7 @@ while read -r o; do mkopts+=(--make_options "$o"); done < <(drmcg_make_opts)
 
 cd "$SRC"
 kunit=(tools/testing/kunit/kunit.py)
-common=(--arch=x86_64 --build_dir="$OUT"
-	--kunitconfig="$REPO/tests/kunit/drm_cgroup.kunitconfig")
+common=(--arch=x86_64 --build_dir="$OUT" "${configs[@]}")
 if [ "${1:-}" = --build-only ]; then
 	python3 "${kunit[@]}" config "${common[@]}" "${mkopts[@]}" >/dev/null
 	exec python3 "${kunit[@]}" build "${common[@]}" "${mkopts[@]}" --jobs="$JOBS"

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Concurrency stress on 2 vCPUs: workers charge, uncharge, pin and unpin
+ * from many cgroups while moving between them; another process lowers and
+ * raises limits (reclaim runs concurrently); cgroups are removed with live
+ * charges; a region is unregistered while it is being charged. At the end
+ * every charge is given back: every drm.current must read 0 and every pool
+ * created during the run must have been freed once its cgroup is gone.
+ * Static binary run in the guest.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CG "/sys/fs/cgroup/stress"
+#define DBG "/sys/kernel/debug/drm_cgroup"
+#define K1 "stress:00.0/vram0"
+#define K2 "stress:00.0/vram1"
+#define NCG 8
+#define WORKERS 4
+#define SECONDS 6
+
+static int put(const char *path, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int fd, len, ret;
+
+	va_start(ap, fmt);
+	len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, buf, len) == len ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+static long long read_num(const char *path, const char *key)
+{
+	char buf[8192], *p;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	if (!key)
+		return atoll(buf);
+	p = strstr(buf, key);
+	return p ? atoll(p + strlen(key) + 1) : 0;
+}
+
+static void move_to(int i)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/c%d/cgroup.procs", CG, i);
+	put(path, "%d", getpid());
+}
+
+static int worker(unsigned int seed)
+{
+	time_t end = time(NULL) + SECONDS;
+	unsigned long ops = 0;
+
+	srand(seed);
+	while (time(NULL) < end) {
+		const char *key = rand() % 4 ? K1 : K2;
+		unsigned int kb = 4 << (rand() % 8);
+
+		move_to(rand() % NCG);
+		switch (rand() % 6) {
+		case 0:
+		case 1:
+			put(DBG "/ctl", "charge %s %uK", key, kb);
+			break;
+		case 2:
+			put(DBG "/ctl", "uncharge %s %uK", key, kb);
+			break;
+		case 3:
+			put(DBG "/ctl", "pin %s 4K", key);
+			break;
+		case 4:
+			put(DBG "/ctl", "unpin %s 4K", key);
+			break;
+		case 5:
+			put(DBG "/ctl", "release %s", key);
+			break;
+		}
+		ops++;
+	}
+	printf("worker %u: %lu operations\n", seed, ops);
+	return 0;
+}
+
+static int limiter(void)
+{
+	time_t end = time(NULL) + SECONDS;
+	unsigned long writes = 0;
+	char path[128];
+
+	srand(1);
+	while (time(NULL) < end) {
+		int i = rand() % (NCG + 1);
+
+		if (i == NCG)
+			snprintf(path, sizeof(path), "%s/drm.max", CG);
+		else
+			snprintf(path, sizeof(path), "%s/c%d/drm.max", CG, i);
+		if (rand() % 3)
+			put(path, "%s %uK", K1, 64 << (rand() % 6));
+		else
+			put(path, "%s max", K1);
+		writes++;
+	}
+	printf("limiter: %lu limit writes\n", writes);
+	return 0;
+}
+
+int main(void)
+{
+	long long pools_before, pools = -1, cur;
+	int failures = 0, i, status;
+	pid_t pids[WORKERS + 1];
+	char path[128];
+
+	if (put(DBG "/ctl", "register stress:00.0 vram0 1G") ||
+	    put(DBG "/ctl", "register stress:00.0 vram1 1G")) {
+		printf("FAIL: register\n");
+		return 1;
+	}
+	/* The root cgroup's pools live as long as the regions: create them first. */
+	put(DBG "/ctl", "charge %s 4K", K1);
+	put(DBG "/ctl", "charge %s 4K", K2);
+	put(DBG "/ctl", "release %s", K1);
+	put(DBG "/ctl", "release %s", K2);
+	pools_before = read_num(DBG "/pools", NULL);
+	mkdir(CG, 0755);
+	put(CG "/cgroup.subtree_control", "+drm");
+	for (i = 0; i < NCG; i++) {
+		snprintf(path, sizeof(path), "%s/c%d", CG, i);
+		mkdir(path, 0755);
+	}
+	for (i = 0; i < WORKERS; i++) {
+		pids[i] = fork();
+		if (!pids[i])
+			return worker(100 + i);
+	}
+	pids[WORKERS] = fork();
+	if (!pids[WORKERS])
+		return limiter();
+
+	/* Meanwhile: remove cgroups with live charges, unregister vram1. */
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/gone%d", CG, i);
+		mkdir(path, 0755);
+		snprintf(path, sizeof(path), "%s/gone%d/cgroup.procs", CG, i);
+		put(path, "%d", getpid());
+		put(DBG "/ctl", "charge %s 1M", K1);
+		put(DBG "/ctl", "charge %s 1M", K2);
+		put("/sys/fs/cgroup/cgroup.procs", "%d", getpid());
+		snprintf(path, sizeof(path), "%s/gone%d", CG, i);
+		if (rmdir(path)) {
+			printf("FAIL: rmdir of a cgroup with charges: %s\n", strerror(errno));
+			failures++;
+		}
+		sleep(1);
+	}
+	if (put(DBG "/ctl", "unregister %s", K2)) {
+		printf("FAIL: unregister with live charges\n");
+		failures++;
+	}
+
+	for (i = 0; i <= WORKERS; i++) {
+		waitpid(pids[i], &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			printf("FAIL: process %d\n", i);
+			failures++;
+		}
+	}
+
+	/* Give everything back, including charges of removed cgroups. */
+	if (put(DBG "/ctl", "release-all %s", K1) ||
+	    put(DBG "/ctl", "release-all %s", K2)) {
+		printf("FAIL: release-all\n");
+		failures++;
+	}
+	cur = read_num("/sys/fs/cgroup/drm.current", K1);
+	if (cur) {
+		printf("FAIL: root current %lld after releasing everything\n", cur);
+		failures++;
+	}
+	for (i = 0; i < NCG; i++) {
+		snprintf(path, sizeof(path), "%s/c%d/drm.current", CG, i);
+		cur = read_num(path, K1);
+		if (cur) {
+			printf("FAIL: c%d current %lld\n", i, cur);
+			failures++;
+		}
+		snprintf(path, sizeof(path), "%s/c%d", CG, i);
+		rmdir(path);
+	}
+	rmdir(CG);
+	put(DBG "/ctl", "unregister %s", K1);
+
+	/* Freed cgroups free their pools (after an RCU grace period). */
+	for (i = 0; i < 100; i++) {
+		pools = read_num(DBG "/pools", NULL);
+		if (pools <= pools_before)
+			break;
+		usleep(100000);
+	}
+	printf("pools: %lld before, %lld after\n", pools_before, pools);
+	if (pools > pools_before) {
+		printf("FAIL: %lld pools leaked\n", pools - pools_before);
+		failures++;
+	}
+	if (failures) {
+		printf("%d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("ok: stress\n");
+	return 0;
+}
