@@ -250,6 +250,29 @@ int main(void)
 		free_bo(fd, a[i]);
 	check(put(CG "/qb/drm.high", "%s max", vram) == 0, "qb high reset");
 
+	/*
+	 * A removed cgroup protects nothing: its buffers stay charged to it,
+	 * but its min is reset, so they are evicted like anybody's.
+	 */
+	check(mkdir(CG "/qd", 0755) == 0, "mkdir qd");
+	check(put(CG "/qd/drm.min", "%s 8M", vram) == 0, "qd min");
+	move_to("qd");
+	for (i = 0; i < 8; i++)
+		check((a[i] = alloc_bo(fd, MB)) != 0, "qd alloc %d", i);
+	move_to("");
+	check(rmdir(CG "/qd") == 0, "rmdir qd with live buffers");
+	/* The cgroup core takes it offline after an RCU grace period. */
+	sleep(1);
+	move_to("qb");
+	for (i = 0; i < 14; i++)
+		check((b[i] = alloc_bo(fd, MB)) != 0, "qb alloc %d", i);
+	check(CURRENT("qb", vram) >= 12 * MB,
+	      "removed qd still protected: qb has %lld of VRAM", CURRENT("qb", vram));
+	for (i = 0; i < 14; i++)
+		free_bo(fd, b[i]);
+	for (i = 0; i < 8; i++)
+		free_bo(fd, a[i]);
+
 	move_to("");
 	rmdir(CG "/qc");
 	check(CURRENT("qa", vram) == 0 && CURRENT("qb", vram) == 0, "all freed");
