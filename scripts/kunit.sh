@@ -37,7 +37,6 @@ if [ "${1:-}" = --build-only ]; then
 	exec python3 "${kunit[@]}" build "${common[@]}" "${mkopts[@]}" --jobs="$JOBS"
 fi
 log "KUnit: building in $OUT and running under QEMU"
-python3 tools/testing/kunit/kunit.py run --arch=x86_64 --build_dir="$OUT" \
-	--kunitconfig="$REPO/tests/kunit/drm_cgroup.kunitconfig" \
+python3 "${kunit[@]}" run "${common[@]}" \
 	"${mkopts[@]}" --jobs="$JOBS" --timeout=900 \
 	--json="$OUT/kunit.json" "$@"
