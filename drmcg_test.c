@@ -249,18 +249,6 @@ static int drmcg_test_cmd(char *buf)
 			return -EINVAL;
 		return drmcg_test_register(a, b, n);
 	}
-	if (!strcmp(cmd, "unregister")) {
-		r = drmcg_test_find(a);
-		if (!r)
-			return -ENODEV;
-		if (fields != 2)
-			return -EINVAL;
-		drmcg_unregister_region(r->region);
-		/* Charges stay valid and are given back by their owners. */
-		r->region = NULL;
-		drmcg_test_put_region(r);
-		return 0;
-	}
 	if (!strcmp(cmd, "release-all")) {
 		struct drmcg_test_charge *tmp;
 
@@ -326,6 +314,38 @@ static int drmcg_test_cmd(char *buf)
 	return ret;
 }
 
+/*
+ * Unregistering waits for a running reclaim callback, which takes
+ * drmcg_test_lock: so unregister without holding it. The region is marked
+ * dead first (no new charges find it) and kept alive by a temporary
+ * reference meanwhile; its charges stay valid and are given back by their
+ * owners.
+ */
+static int drmcg_test_unregister(const char *key)
+{
+	struct drmcg_test_region *r;
+	struct drmcg_region *region;
+
+	mutex_lock(&drmcg_test_lock);
+	r = drmcg_test_find(key);
+	if (!r) {
+		mutex_unlock(&drmcg_test_lock);
+		return -ENODEV;
+	}
+	region = r->region;
+	r->region = NULL;
+	r->nr_charges++;
+	mutex_unlock(&drmcg_test_lock);
+
+	drmcg_unregister_region(region);
+
+	mutex_lock(&drmcg_test_lock);
+	r->nr_charges--;
+	drmcg_test_put_region(r);
+	mutex_unlock(&drmcg_test_lock);
+	return 0;
+}
+
 static ssize_t drmcg_test_write(struct file *file, const char __user *ubuf,
 				size_t len, loff_t *ppos)
 {
@@ -337,9 +357,13 @@ static ssize_t drmcg_test_write(struct file *file, const char __user *ubuf,
 	buf = memdup_user_nul(ubuf, len);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	mutex_lock(&drmcg_test_lock);
-	ret = drmcg_test_cmd(buf);
-	mutex_unlock(&drmcg_test_lock);
+	if (!strncmp(buf, "unregister ", 11)) {
+		ret = drmcg_test_unregister(strim(buf + 11));
+	} else {
+		mutex_lock(&drmcg_test_lock);
+		ret = drmcg_test_cmd(buf);
+		mutex_unlock(&drmcg_test_lock);
+	}
 	kfree(buf);
 	return ret ? ret : len;
 }

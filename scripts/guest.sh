@@ -129,7 +129,7 @@ if [ -e /sys/kernel/debug/kmemleak ]; then
 		/sys/kernel/debug/kmemleak > /tmp/leaks || echo "kmemleak: leaks found" >> /dev/kmsg
 	cat /tmp/leaks
 fi
-if dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN|UBSAN|refcount_t:|kmemleak: leaks|rcu.*stall|Call Trace|lockdep|possible circular|inconsistent lock' ; then
+if dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN:|UBSAN:|refcount_t:|kmemleak: leaks|rcu.*stall|Call Trace|possible circular|inconsistent lock|lock held when returning' ; then
 	echo "@@DRMCG-END kernel-log 1"
 else
 	echo "@@DRMCG-END kernel-log 0"

@@ -78,7 +78,8 @@ struct drmcg_region *drmcg_register_region(const char *card, const char *name,
  *
  * New charges in @region fail with -ENODEV and its key disappears from the
  * drm.* files. Waits for a running reclaim callback; none is called
- * afterwards. Charges outstanding stay valid until uncharged.
+ * afterwards. Charges outstanding stay valid until uncharged. Must not be
+ * called with a lock held that the reclaim callback takes.
  */
 void drmcg_unregister_region(struct drmcg_region *region);
 
