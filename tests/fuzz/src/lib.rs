@@ -6,6 +6,7 @@
 //! so that the libFuzzer binaries (`fuzz_targets/`) and the replay of stored inputs
 //! (`tests/replay.rs`) run the same checks.
 
+#[path = "../../host/tests/common/model.rs"]
 pub mod model;
 pub mod ops;
 pub mod parse;

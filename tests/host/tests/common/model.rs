@@ -2,12 +2,11 @@
 
 //! The reference model of the accounting core.
 //!
-//! Copied from `tests/host/tests/reference_model.rs` (the `MNode`, `Model` and `Real` types,
-//! unchanged but for visibility), which keeps its copy private to that property test. The
-//! model keeps the tree in a `Vec`, applies every charge with plain arithmetic, and answers
+//! Shared by the property test `tests/host/tests/reference_model.rs` and the fuzz crate
+//! `tests/fuzz`, which include this file by path. The model keeps the tree in a `Vec`, applies every charge with plain arithmetic, and answers
 //! every protection question with a full top-down pass over the whole subtree of the decision
 //! root, recomputing the children's protected-usage sums from scratch and dividing with `u128`.
-//! It shares no code with the core. Keep the two copies in step.
+//! It shares no code with the core.
 
 use std::sync::Arc;
 
