@@ -65,7 +65,8 @@ place() {
 	*.c)
 		# The kernel's UAPI headers (drm/qxl_drm.h, ...) come from its tree.
 		${CC:-gcc} -static -O2 -Wall -Wextra -Werror \
-			-D__user= ${SRC:+-idirafter "$SRC/include/uapi"} -o "$2" "$1" ||
+			-D__user= -I "$REPO/tests/guest/lib" \
+			${SRC:+-idirafter "$SRC/include/uapi"} -o "$2" "$1" ||
 			die "cannot build $1"
 		;;
 	*) cp "$1" "$2" ;;

@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drmcg_test.h"
+
 typedef unsigned long long u64;
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -154,23 +156,6 @@ static const char *escape(const char *buf, size_t len)
 			      len);
 	out[o] = 0;
 	return out;
-}
-
-static int put(const char *path, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int fd, len, ret;
-
-	va_start(ap, fmt);
-	len = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, buf, len) == len ? 0 : -errno;
-	close(fd);
-	return ret;
 }
 
 static int ctl(const char *fmt, ...)

@@ -16,43 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "drmcg_test.h"
+
 #define CG "/sys/fs/cgroup/peak"
 #define CTL "/sys/kernel/debug/drm_cgroup/ctl"
 #define KEY "0000:06:00.0/vram0"
 #define MB (1024ULL * 1024)
 
-static int failures;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		return;
-	va_start(ap, fmt);
-	printf("FAIL: ");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	failures++;
-}
-
-static int put(const char *path, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int fd, len, ret;
-
-	va_start(ap, fmt);
-	len = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, buf, len) == len ? 0 : -errno;
-	close(fd);
-	return ret;
-}
 
 /* The value of KEY in the file open at @fd, read from offset 0. */
 static long long value_of(int fd)

@@ -19,42 +19,12 @@
 #include <drm/drm.h>
 #include <drm/qxl_drm.h>
 
+#include "drmcg_test.h"
+
 #define CG "/sys/fs/cgroup"
 #define MB (1024LL * 1024)
 
-static int failures;
 static char vram[128], sys[128];
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		return;
-	va_start(ap, fmt);
-	printf("FAIL: ");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	failures++;
-}
-
-static int put(const char *path, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int fd, len, ret;
-
-	va_start(ap, fmt);
-	len = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, buf, len) == len ? 0 : -errno;
-	close(fd);
-	return ret;
-}
 
 /* The number after "<key> " (or after "<key> ... name=") in a drm.* file. */
 static long long get(const char *cg, const char *file, const char *key,

@@ -31,30 +31,18 @@
 #include <drm/drm.h>
 #include <drm/qxl_drm.h>
 
+#include "drmcg_test.h"
+
 #define CG "/sys/fs/cgroup"
 #define KB 1024LL
 #define MB (1024LL * 1024)
 #define BO (64 * KB)
 #define UNITS(bytes) ((int)((bytes) / BO))
 
-static int failures;
 static char vram[128];
 
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		return;
-	va_start(ap, fmt);
-	printf("FAIL: ");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	failures++;
-}
-
-static int put(const char *cg, const char *file, const char *fmt, ...)
+/* put() on the file @file of cgroup @cg (relative to CG). */
+static int put_cg(const char *cg, const char *file, const char *fmt, ...)
 {
 	char path[256], buf[256];
 	va_list ap;
@@ -113,9 +101,9 @@ static void run(int fd, const char *knob)
 
 	printf("-- %s\n", knob);
 	check(mkdir(CG "/A", 0755) == 0, "mkdir A");
-	check(put("A", "cgroup.subtree_control", "+drm") == 0, "A +drm");
+	check(put_cg("A", "cgroup.subtree_control", "+drm") == 0, "A +drm");
 	check(mkdir(CG "/A/B", 0755) == 0 && mkdir(CG "/A/G", 0755) == 0, "mkdir B G");
-	check(put("A/B", "cgroup.subtree_control", "+drm") == 0, "B +drm");
+	check(put_cg("A/B", "cgroup.subtree_control", "+drm") == 0, "B +drm");
 	for (i = 0; i < 3; i++) {
 		char path[64];
 
@@ -123,17 +111,17 @@ static void run(int fd, const char *knob)
 		check(mkdir(path, 0755) == 0, "mkdir %s", leaves[i]);
 	}
 	check(mkdir(CG "/A/B/F", 0755) == 0, "mkdir F");
-	check(put("A", "drm.max", "%s 10M", vram) == 0, "A max");
-	check(put("A/B", knob, "%s 2560K", vram) == 0, "B %s", knob);
-	check(put("A/B/C", knob, "%s 3840K", vram) == 0, "C %s", knob);
-	check(put("A/B/D", knob, "%s 1280K", vram) == 0, "D %s", knob);
-	check(put("A/B/E", knob, "%s 0", vram) == 0, "E %s", knob);
-	check(put("A/B/F", knob, "%s 25M", vram) == 0, "F %s", knob);
+	check(put_cg("A", "drm.max", "%s 10M", vram) == 0, "A max");
+	check(put_cg("A/B", knob, "%s 2560K", vram) == 0, "B %s", knob);
+	check(put_cg("A/B/C", knob, "%s 3840K", vram) == 0, "C %s", knob);
+	check(put_cg("A/B/D", knob, "%s 1280K", vram) == 0, "D %s", knob);
+	check(put_cg("A/B/E", knob, "%s 0", vram) == 0, "E %s", knob);
+	check(put_cg("A/B/F", knob, "%s 25M", vram) == 0, "F %s", knob);
 
 	/* C, D and E allocate 2.5M each, interleaved. */
 	for (j = 0; j < UNITS(2560 * KB); j++) {
 		for (i = 0; i < 3; i++) {
-			check(put(leaves[i], "cgroup.procs", "%d", getpid()) == 0, "move");
+			check(put_cg(leaves[i], "cgroup.procs", "%d", getpid()) == 0, "move");
 			handles[n] = alloc_bo(fd);
 			check(handles[n] != 0, "alloc in %s", leaves[i]);
 			n++;
@@ -142,7 +130,7 @@ static void run(int fd, const char *knob)
 	check(current("A/B") == 7680 * KB, "B before pressure: %lld", current("A/B"));
 
 	/* Pressure from G, a sibling of B. */
-	check(put("A/G", "cgroup.procs", "%d", getpid()) == 0, "move to G");
+	check(put_cg("A/G", "cgroup.procs", "%d", getpid()) == 0, "move to G");
 	for (j = 0; j < UNITS(8 * MB); j++) {
 		handles[n] = alloc_bo(fd);
 		check(handles[n] != 0, "alloc in G");
@@ -162,7 +150,7 @@ static void run(int fd, const char *knob)
 	check(e == 0, "E: %lld, expected 0", e);
 	check(f == 0, "F: %lld, expected 0", f);
 
-	put("", "cgroup.procs", "%d", getpid());
+	put_cg("", "cgroup.procs", "%d", getpid());
 	for (i = 0; i < n; i++) {
 		struct drm_gem_close cl = { .handle = handles[i] };
 

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drmcg_test.h"
+
 #define CG "/sys/fs/cgroup/stress"
 #define DBG "/sys/kernel/debug/drm_cgroup"
 #define K1 "stress:00.0/vram0"
@@ -27,23 +29,6 @@
 #define NCG 8
 #define WORKERS 4
 #define SECONDS 6
-
-static int put(const char *path, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int fd, len, ret;
-
-	va_start(ap, fmt);
-	len = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, buf, len) == len ? 0 : -errno;
-	close(fd);
-	return ret;
-}
 
 static long long read_num(const char *path, const char *key)
 {
@@ -134,7 +119,7 @@ static int limiter(void)
 int main(void)
 {
 	long long pools_before, pools = -1, cur;
-	int failures = 0, i, status;
+	int i, status;
 	pid_t pids[WORKERS + 1];
 	char path[128];
 
