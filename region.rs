@@ -98,10 +98,9 @@ fn valid_component(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| b.is_ascii_graphic() && b != b'/')
 }
 
-/// The list of registered regions, in registration order, and the slots they use.
+/// The list of registered regions, in registration order.
 pub(crate) struct Registry {
     regions: KVec<Arc<Region>>,
-    used: [bool; MAX_REGIONS],
 }
 
 global_lock! {
@@ -109,7 +108,6 @@ global_lock! {
     // `cgroup_init()` runs before anything else can use the controller.
     pub(crate) unsafe(uninit) static REGISTRY: Mutex<Registry> = Registry {
         regions: KVec::new(),
-        used: [false; MAX_REGIONS],
     };
 }
 
@@ -158,7 +156,10 @@ pub(crate) fn register(
     if reg.find(key.to_bytes()).is_some() {
         return Err(EEXIST);
     }
-    let free = reg.used.iter().position(|u| !u).ok_or(ENOSPC)?;
+    // The lowest slot that no registered region uses.
+    let free = (0..MAX_REGIONS)
+        .find(|&i| reg.regions.iter().all(|r| r.index != i))
+        .ok_or(ENOSPC)?;
     reg.regions.reserve(1, GFP_KERNEL)?;
     // INVARIANT: `free` is unused and below `MAX_REGIONS`; `key` was validated above.
     let region = Arc::pin_init(
@@ -172,9 +173,6 @@ pub(crate) fn register(
         GFP_KERNEL,
     )?;
     reg.regions.push(region.clone(), GFP_KERNEL)?;
-    if let Some(u) = reg.used.get_mut(free) {
-        *u = true;
-    }
     Ok(region)
 }
 
@@ -195,9 +193,6 @@ pub(crate) fn unregister(region: &Arc<Region>) {
     if let Some(i) = reg.regions.iter().position(|r| Arc::ptr_eq(r, region)) {
         // Keep the registration order of the others.
         let _ = reg.regions.remove(i);
-    }
-    if let Some(u) = reg.used.get_mut(region.index) {
-        *u = false;
     }
 }
 
