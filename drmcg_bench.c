@@ -55,48 +55,48 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median over BENCH_REPS runs of @n pairs, in ns per pair. */
-static u64 bench_charge_drm(unsigned long n)
+/* @n charge+uncharge pairs of BENCH_SIZE through the drm controller. */
+static int bench_pairs_drm(unsigned long n)
 {
-	u64 t[BENCH_REPS];
-	int r;
+	unsigned long i;
 
-	for (r = 0; r < BENCH_REPS; r++) {
-		u64 start = ktime_get_ns();
-		unsigned long i;
+	for (i = 0; i < n; i++) {
+		struct drmcg_pool *pool;
 
-		for (i = 0; i < n; i++) {
-			struct drmcg_pool *pool;
-
-			if (drmcg_try_charge(bench_drm, BENCH_SIZE, &pool, NULL))
-				return 0;
-			drmcg_uncharge(pool, BENCH_SIZE);
-			drmcg_pool_put(pool);
-		}
-		t[r] = div64_u64(ktime_get_ns() - start, n);
-		cond_resched();
+		if (drmcg_try_charge(bench_drm, BENCH_SIZE, &pool, NULL))
+			return -ENOSPC;
+		drmcg_uncharge(pool, BENCH_SIZE);
+		drmcg_pool_put(pool);
 	}
-	sort(t, BENCH_REPS, sizeof(t[0]), cmp_u64, NULL);
-	return t[BENCH_REPS / 2];
+	return 0;
 }
 
-static u64 bench_charge_dmem(unsigned long n)
+/* The same through dmem. */
+static int bench_pairs_dmem(unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		struct dmem_cgroup_pool_state *pool;
+
+		if (dmem_cgroup_try_charge(bench_dmem, BENCH_SIZE, &pool, NULL))
+			return -ENOSPC;
+		dmem_cgroup_uncharge(pool, BENCH_SIZE);
+	}
+	return 0;
+}
+
+/* Median over BENCH_REPS runs of @n pairs, in ns per pair; 0 on failure. */
+static u64 bench_charge(int (*pairs)(unsigned long n), unsigned long n)
 {
 	u64 t[BENCH_REPS];
 	int r;
 
 	for (r = 0; r < BENCH_REPS; r++) {
 		u64 start = ktime_get_ns();
-		unsigned long i;
 
-		for (i = 0; i < n; i++) {
-			struct dmem_cgroup_pool_state *pool;
-
-			if (dmem_cgroup_try_charge(bench_dmem, BENCH_SIZE, &pool,
-						   NULL))
-				return 0;
-			dmem_cgroup_uncharge(pool, BENCH_SIZE);
-		}
+		if (pairs(n))
+			return 0;
 		t[r] = div64_u64(ktime_get_ns() - start, n);
 		cond_resched();
 	}
@@ -255,36 +255,22 @@ static int bench_cmd(const char *buf)
 	if (fields < 2 || !n)
 		return -EINVAL;
 	if (!strcmp(cmd, "charge")) {
-		u64 drm = bench_charge_drm(n), dmem = bench_charge_dmem(n);
+		u64 drm = bench_charge(bench_pairs_drm, n);
+		u64 dmem = bench_charge(bench_pairs_dmem, n);
 
 		pr_info("drmcg_bench: charge drm=%llu dmem=%llu\n", drm, dmem);
 		return drm && dmem ? 0 : -ENOSPC;
 	}
 	if (!strcmp(cmd, "charge-drm") || !strcmp(cmd, "charge-dmem")) {
 		bool drm = !strcmp(cmd, "charge-drm");
-		u64 start = ktime_get_ns(), ns;
-		unsigned long i;
+		u64 start = ktime_get_ns();
+		int ret;
 
-		for (i = 0; i < n; i++) {
-			if (drm) {
-				struct drmcg_pool *pool;
-
-				if (drmcg_try_charge(bench_drm, BENCH_SIZE, &pool, NULL))
-					return -ENOSPC;
-				drmcg_uncharge(pool, BENCH_SIZE);
-				drmcg_pool_put(pool);
-			} else {
-				struct dmem_cgroup_pool_state *pool;
-
-				if (dmem_cgroup_try_charge(bench_dmem, BENCH_SIZE,
-							   &pool, NULL))
-					return -ENOSPC;
-				dmem_cgroup_uncharge(pool, BENCH_SIZE);
-			}
-		}
-		ns = ktime_get_ns() - start;
+		ret = drm ? bench_pairs_drm(n) : bench_pairs_dmem(n);
+		if (ret)
+			return ret;
 		pr_info("drmcg_bench: %s pid=%d n=%lu ns=%llu\n", cmd,
-			task_pid_nr(current), n, ns);
+			task_pid_nr(current), n, ktime_get_ns() - start);
 		return 0;
 	}
 	if (!strcmp(cmd, "evict"))
