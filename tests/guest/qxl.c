@@ -19,7 +19,7 @@
 #include <drm/drm.h>
 #include <drm/qxl_drm.h>
 
-#include "drmcg_test.h"
+#include "drmcg_qxl.h"
 
 #define CG "/sys/fs/cgroup"
 #define MB (1024LL * 1024)
@@ -97,36 +97,15 @@ static void touch_bo(int fd, unsigned int handle)
 
 int main(void)
 {
-	struct drm_unique u = { 0 };
-	char unique[64] = "", *card;
+	char card[64];
 	unsigned int a[8], b[14];
 	int fd, i;
 
-	fd = open("/dev/dri/card0", O_RDWR);
-	if (fd < 0) {
-		printf("FAIL: no qxl device\n");
+	fd = qxl_open(card, sizeof(card));
+	if (fd < 0)
 		return 1;
-	}
-	/*
-	 * The card is keyed by what drmGetUnique() returns; like libdrm, set
-	 * the interface version first, which makes the device publish it.
-	 */
-	{
-		struct drm_set_version v = {
-			.drm_di_major = 1, .drm_di_minor = 4,
-			.drm_dd_major = -1, .drm_dd_minor = -1,
-		};
-
-		check(ioctl(fd, DRM_IOCTL_SET_VERSION, &v) == 0, "SET_VERSION");
-	}
-	u.unique_len = sizeof(unique) - 1;
-	u.unique = unique;
-	check(ioctl(fd, DRM_IOCTL_GET_UNIQUE, &u) == 0, "GET_UNIQUE");
-	/* For PCI devices the DRM core prefixes the bus: "pci:0000:00:02.0". */
-	card = strncmp(unique, "pci:", 4) ? unique : unique + 4;
 	snprintf(vram, sizeof(vram), "%s/vram0", card);
 	snprintf(sys, sizeof(sys), "%s/system", card);
-	printf("drmGetUnique() %s, card %s\n", unique, card);
 	check(get("", "drm.capacity", vram, NULL) > 8 * MB, "capacity of %s", vram);
 	check(get("", "drm.capacity", sys, NULL) > 0, "capacity of %s", sys);
 

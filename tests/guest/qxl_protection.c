@@ -31,7 +31,7 @@
 #include <drm/drm.h>
 #include <drm/qxl_drm.h>
 
-#include "drmcg_test.h"
+#include "drmcg_qxl.h"
 
 #define CG "/sys/fs/cgroup"
 #define KB 1024LL
@@ -168,25 +168,13 @@ static void run(int fd, const char *knob)
 
 int main(void)
 {
-	struct drm_set_version v = {
-		.drm_di_major = 1, .drm_di_minor = 4,
-		.drm_dd_major = -1, .drm_dd_minor = -1,
-	};
-	struct drm_unique u = { 0 };
-	char unique[64] = "";
+	char card[64];
 	int fd;
 
-	fd = open("/dev/dri/card0", O_RDWR);
-	if (fd < 0) {
-		printf("FAIL: no qxl device\n");
+	fd = qxl_open(card, sizeof(card));
+	if (fd < 0)
 		return 1;
-	}
-	check(ioctl(fd, DRM_IOCTL_SET_VERSION, &v) == 0, "SET_VERSION");
-	u.unique_len = sizeof(unique) - 1;
-	u.unique = unique;
-	check(ioctl(fd, DRM_IOCTL_GET_UNIQUE, &u) == 0, "GET_UNIQUE");
-	snprintf(vram, sizeof(vram), "%s/vram0",
-		 strncmp(unique, "pci:", 4) ? unique : unique + 4);
+	snprintf(vram, sizeof(vram), "%s/vram0", card);
 
 	run(fd, "drm.min");
 	run(fd, "drm.low");
