@@ -335,6 +335,38 @@ pub unsafe extern "C" fn drmcg_pool_put(pool: *mut bindings::drmcg_pool) {
     }
 }
 
+/// Stores a snapshot of `pool`'s counters in `stat`.
+///
+/// # Safety
+///
+/// `pool` is a pool whose reference the caller holds; `stat` is valid for writing.
+#[export]
+pub unsafe extern "C" fn drmcg_pool_read_stat(
+    pool: *mut bindings::drmcg_pool,
+    stat: *mut bindings::drmcg_pool_stat,
+) {
+    // SAFETY: The caller holds a reference.
+    let snapshot = match unsafe { pool_from_c(pool) } {
+        Some(pool) => {
+            let c = pool.counter();
+            bindings::drmcg_pool_stat {
+                usage: c.usage(),
+                pinned: c.pinned(),
+                evicted_bytes: c.evicted_bytes(),
+                evictions: c.evictions(),
+            }
+        }
+        None => bindings::drmcg_pool_stat {
+            usage: 0,
+            pinned: 0,
+            evicted_bytes: 0,
+            evictions: 0,
+        },
+    };
+    // SAFETY: The caller passes a `stat` valid for writing.
+    unsafe { stat.write(snapshot) };
+}
+
 /// Marks `size` charged bytes of `pool` as pinned (not evictable).
 ///
 /// # Safety
@@ -642,6 +674,18 @@ mod tests {
         let p = unsafe { pool_from_c(pool) };
         assert_eq!(p.map(|p| p.counter().evictions()), Some(1));
         assert_eq!(p.map(|p| p.counter().evicted_bytes()), Some(4096));
+        let mut stat = bindings::drmcg_pool_stat {
+            usage: 0,
+            pinned: 1,
+            evicted_bytes: 0,
+            evictions: 0,
+        };
+        // SAFETY: We hold a reference on `pool`; `stat` is valid for writing.
+        unsafe { drmcg_pool_read_stat(pool, &mut stat) };
+        assert_eq!(
+            (stat.usage, stat.pinned, stat.evicted_bytes, stat.evictions),
+            (4096, 0, 4096, 1)
+        );
         // SAFETY: We hold the reference; then give it back and unregister.
         unsafe {
             drmcg_uncharge(pool, 4096);

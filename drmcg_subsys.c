@@ -91,6 +91,7 @@ DRMCG_EXPORT_RUST_FN(drmcg_try_charge_owner);
 DRMCG_EXPORT_RUST_FN(drmcg_uncharge);
 DRMCG_EXPORT_RUST_FN(drmcg_pool_get);
 DRMCG_EXPORT_RUST_FN(drmcg_pool_put);
+DRMCG_EXPORT_RUST_FN(drmcg_pool_read_stat);
 DRMCG_EXPORT_RUST_FN(drmcg_pin);
 DRMCG_EXPORT_RUST_FN(drmcg_unpin);
 DRMCG_EXPORT_RUST_FN(drmcg_evict_valuable);

@@ -146,7 +146,7 @@ log "booting $(basename "$kernel") with ${#tests[@]} test(s)"
 qemu=(qemu-system-x86_64 -nodefaults -m 1024 -smp "$smp" -no-reboot -nographic
 	-serial stdio -bios qboot.rom -kernel "$kernel"
 	-initrd "$work/initramfs.cpio.gz"
-	-append "console=ttyS0 kunit.enable=0 rdinit=/init panic=-1 oops=panic loglevel=4 $append")
+	-append "console=ttyS0 kunit.enable=0 drmcg_test_dev.enable=1 rdinit=/init panic=-1 oops=panic loglevel=4 $append")
 [ "$qxl" = 1 ] && qemu+=(-device qxl-vga,ram_size_mb=16,vram_size_mb=16,vgamem_mb=8)
 if [ "${DRMCG_KVM:-0}" = 1 ]; then
 	qemu+=(-accel kvm)

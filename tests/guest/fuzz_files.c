@@ -40,7 +40,6 @@ typedef unsigned long long u64;
 #define U64_MAX		18446744073709551615ULL
 #define CGROOT		"/sys/fs/cgroup"
 #define CTL		"/sys/kernel/debug/drm_cgroup/ctl"
-#define MB		(1024ULL * 1024)
 #define UNLIMITED	U64_MAX
 #define WRITE_MAX	4096	/* kernfs limit of one cgroup file write */
 #define BUF_SIZE	(WRITE_MAX + 64)

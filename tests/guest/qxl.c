@@ -21,55 +21,10 @@
 
 #include "drmcg_qxl.h"
 
-#define CG "/sys/fs/cgroup"
-#define MB (1024LL * 1024)
 
 static char vram[128], sys[128];
 
-/* The number after "<key> " (or after "<key> ... name=") in a drm.* file. */
-static long long get(const char *cg, const char *file, const char *key,
-		     const char *name)
-{
-	char path[256], buf[8192], *line, *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s/%s", CG, cg, file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, key, strlen(key)) || line[strlen(key)] != ' ')
-			continue;
-		p = line + strlen(key) + 1;
-		if (name) {
-			char want[64];
-
-			snprintf(want, sizeof(want), "%s=", name);
-			p = strstr(p, want);
-			if (!p)
-				return -1;
-			p += strlen(want);
-		}
-		return atoll(p);
-	}
-	return -1;
-}
-
-#define CURRENT(cg, key) get(cg, "drm.current", key, NULL)
-
-static void move_to(const char *cg)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", CG, cg);
-	check(put(path, "%d", getpid()) == 0, "move to %s", cg);
-}
+#define CURRENT(cg, key) cg_get(cg, "drm.current", key, NULL)
 
 static unsigned int alloc_bo(int fd, unsigned int size)
 {
@@ -106,13 +61,13 @@ int main(void)
 		return 1;
 	snprintf(vram, sizeof(vram), "%s/vram0", card);
 	snprintf(sys, sizeof(sys), "%s/system", card);
-	check(get("", "drm.capacity", vram, NULL) > 8 * MB, "capacity of %s", vram);
-	check(get("", "drm.capacity", sys, NULL) > 0, "capacity of %s", sys);
+	check(cg_get("", "drm.capacity", vram, NULL) > 8 * MB, "capacity of %s", vram);
+	check(cg_get("", "drm.capacity", sys, NULL) > 0, "capacity of %s", sys);
 
 	check(mkdir(CG "/qa", 0755) == 0 && mkdir(CG "/qb", 0755) == 0, "mkdir");
 
 	/* Buffers are charged to the cgroup that creates them. */
-	move_to("qa");
+	cg_enter("qa");
 	for (i = 0; i < 4; i++) {
 		a[i] = alloc_bo(fd, MB);
 		check(a[i] != 0, "alloc %d", i);
@@ -125,12 +80,12 @@ int main(void)
 	check(put(CG "/qa/drm.max", "%s 2M", vram) == 0, "qa max");
 	check(CURRENT("qa", vram) <= 2 * MB, "qa vram after max %lld", CURRENT("qa", vram));
 	check(CURRENT("qa", sys) >= 2 * MB, "qa system after max %lld", CURRENT("qa", sys));
-	check(get("qa", "drm.stat", vram, "evicted") >= 2 * MB, "qa evicted %lld",
-	      get("qa", "drm.stat", vram, "evicted"));
-	check(get("qa", "drm.stat", vram, "evictions") >= 2, "qa evictions");
+	check(cg_get("qa", "drm.stat", vram, "evicted") >= 2 * MB, "qa evicted %lld",
+	      cg_get("qa", "drm.stat", vram, "evicted"));
+	check(cg_get("qa", "drm.stat", vram, "evictions") >= 2, "qa evictions");
 
 	/* Re-validation by another cgroup's process is charged to the owner. */
-	move_to("qb");
+	cg_enter("qb");
 	for (i = 0; i < 4; i++)
 		touch_bo(fd, a[i]);
 	check(CURRENT("qb", vram) == 0, "qb charged for qa's buffers: %lld",
@@ -139,7 +94,7 @@ int main(void)
 	check(CURRENT("qa", vram) <= 2 * MB, "qa over its max: %lld", CURRENT("qa", vram));
 	check(CURRENT("qa", vram) + CURRENT("qa", sys) == 4 * MB, "qa total %lld + %lld",
 	      CURRENT("qa", vram), CURRENT("qa", sys));
-	check(get("qa", "drm.events", vram, "max") >= 1, "qa max events");
+	check(cg_get("qa", "drm.events", vram, "max") >= 1, "qa max events");
 
 	for (i = 0; i < 4; i++)
 		free_bo(fd, a[i]);
@@ -151,10 +106,10 @@ int main(void)
 	 * qa's 8 MiB within its min stay in VRAM while qb fills the rest.
 	 */
 	check(put(CG "/qa/drm.min", "%s 8M", vram) == 0, "qa min");
-	move_to("qa");
+	cg_enter("qa");
 	for (i = 0; i < 8; i++)
 		check((a[i] = alloc_bo(fd, MB)) != 0, "qa alloc %d", i);
-	move_to("qb");
+	cg_enter("qb");
 	for (i = 0; i < 14; i++)
 		check((b[i] = alloc_bo(fd, MB)) != 0, "qb alloc %d", i);
 	check(CURRENT("qa", vram) == 8 * MB, "protected qa evicted: %lld left",
@@ -179,15 +134,15 @@ int main(void)
 	 * in LRU order), but qb is above its high, so qb gives memory back.
 	 */
 	check(put(CG "/qb/drm.high", "%s 1M", vram) == 0, "qb high");
-	move_to("qa");
+	cg_enter("qa");
 	for (i = 0; i < 6; i++)
 		check((a[i] = alloc_bo(fd, MB)) != 0, "qa alloc %d", i);
-	move_to("qb");
+	cg_enter("qb");
 	for (i = 0; i < 6; i++)
 		check((b[i] = alloc_bo(fd, MB)) != 0, "qb alloc %d", i);
-	check(get("qb", "drm.events", vram, "high") >= 1, "qb high events");
+	check(cg_get("qb", "drm.events", vram, "high") >= 1, "qb high events");
 	check(mkdir(CG "/qc", 0755) == 0, "mkdir qc");
-	move_to("qc");
+	cg_enter("qc");
 	for (i = 6; i < 14; i++)
 		check((b[i] = alloc_bo(fd, MB)) != 0, "qc alloc %d", i);
 	check(CURRENT("qa", vram) == 6 * MB, "under-high qa evicted: %lld left",
@@ -205,14 +160,14 @@ int main(void)
 	 */
 	check(mkdir(CG "/qd", 0755) == 0, "mkdir qd");
 	check(put(CG "/qd/drm.min", "%s 8M", vram) == 0, "qd min");
-	move_to("qd");
+	cg_enter("qd");
 	for (i = 0; i < 8; i++)
 		check((a[i] = alloc_bo(fd, MB)) != 0, "qd alloc %d", i);
-	move_to("");
+	cg_enter("");
 	check(rmdir(CG "/qd") == 0, "rmdir qd with live buffers");
 	/* The cgroup core takes it offline after an RCU grace period. */
 	sleep(1);
-	move_to("qb");
+	cg_enter("qb");
 	for (i = 0; i < 14; i++)
 		check((b[i] = alloc_bo(fd, MB)) != 0, "qb alloc %d", i);
 	check(CURRENT("qb", vram) >= 12 * MB,
@@ -222,7 +177,7 @@ int main(void)
 	for (i = 0; i < 8; i++)
 		free_bo(fd, a[i]);
 
-	move_to("");
+	cg_enter("");
 	rmdir(CG "/qc");
 	check(CURRENT("qa", vram) == 0 && CURRENT("qb", vram) == 0, "all freed");
 	check(CURRENT("qa", sys) == 0 && CURRENT("qb", sys) == 0, "system freed");

@@ -22,7 +22,7 @@
 
 #include "drmcg_test.h"
 
-#define CG "/sys/fs/cgroup/stress"
+#define STRESS_CG "/sys/fs/cgroup/stress"
 #define DBG "/sys/kernel/debug/drm_cgroup"
 #define K1 "stress:00.0/vram0"
 #define K2 "stress:00.0/vram1"
@@ -53,7 +53,7 @@ static void move_to(int i)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), "%s/c%d/cgroup.procs", CG, i);
+	snprintf(path, sizeof(path), "%s/c%d/cgroup.procs", STRESS_CG, i);
 	put(path, "%d", getpid());
 }
 
@@ -103,9 +103,9 @@ static int limiter(void)
 		int i = rand() % (NCG + 1);
 
 		if (i == NCG)
-			snprintf(path, sizeof(path), "%s/drm.max", CG);
+			snprintf(path, sizeof(path), "%s/drm.max", STRESS_CG);
 		else
-			snprintf(path, sizeof(path), "%s/c%d/drm.max", CG, i);
+			snprintf(path, sizeof(path), "%s/c%d/drm.max", STRESS_CG, i);
 		if (rand() % 3)
 			put(path, "%s %uK", K1, 64 << (rand() % 6));
 		else
@@ -134,10 +134,10 @@ int main(void)
 	put(DBG "/ctl", "release %s", K1);
 	put(DBG "/ctl", "release %s", K2);
 	pools_before = read_num(DBG "/pools", NULL);
-	mkdir(CG, 0755);
-	put(CG "/cgroup.subtree_control", "+drm");
+	mkdir(STRESS_CG, 0755);
+	put(STRESS_CG "/cgroup.subtree_control", "+drm");
 	for (i = 0; i < NCG; i++) {
-		snprintf(path, sizeof(path), "%s/c%d", CG, i);
+		snprintf(path, sizeof(path), "%s/c%d", STRESS_CG, i);
 		mkdir(path, 0755);
 	}
 	for (i = 0; i < WORKERS; i++) {
@@ -151,14 +151,14 @@ int main(void)
 
 	/* Meanwhile: remove cgroups with live charges, unregister vram1. */
 	for (i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/gone%d", CG, i);
+		snprintf(path, sizeof(path), "%s/gone%d", STRESS_CG, i);
 		mkdir(path, 0755);
-		snprintf(path, sizeof(path), "%s/gone%d/cgroup.procs", CG, i);
+		snprintf(path, sizeof(path), "%s/gone%d/cgroup.procs", STRESS_CG, i);
 		put(path, "%d", getpid());
 		put(DBG "/ctl", "charge %s 1M", K1);
 		put(DBG "/ctl", "charge %s 1M", K2);
 		put("/sys/fs/cgroup/cgroup.procs", "%d", getpid());
-		snprintf(path, sizeof(path), "%s/gone%d", CG, i);
+		snprintf(path, sizeof(path), "%s/gone%d", STRESS_CG, i);
 		if (rmdir(path)) {
 			printf("FAIL: rmdir of a cgroup with charges: %s\n", strerror(errno));
 			failures++;
@@ -190,16 +190,16 @@ int main(void)
 		failures++;
 	}
 	for (i = 0; i < NCG; i++) {
-		snprintf(path, sizeof(path), "%s/c%d/drm.current", CG, i);
+		snprintf(path, sizeof(path), "%s/c%d/drm.current", STRESS_CG, i);
 		cur = read_num(path, K1);
 		if (cur) {
 			printf("FAIL: c%d current %lld\n", i, cur);
 			failures++;
 		}
-		snprintf(path, sizeof(path), "%s/c%d", CG, i);
+		snprintf(path, sizeof(path), "%s/c%d", STRESS_CG, i);
 		rmdir(path);
 	}
-	rmdir(CG);
+	rmdir(STRESS_CG);
 	put(DBG "/ctl", "unregister %s", K1);
 
 	/* Freed cgroups free their pools (after an RCU grace period). */

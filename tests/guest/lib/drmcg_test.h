@@ -10,7 +10,14 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+/* Where cgroup2 is mounted in the guest. */
+#define CG "/sys/fs/cgroup"
+#define KB 1024LL
+#define MB (1024LL * 1024)
 
 #define DRMCG_TEST_UNUSED __attribute__((unused))
 
@@ -50,6 +57,68 @@ int put(const char *path, const char *fmt, ...)
 	ret = write(fd, buf, len) == len ? 0 : -errno;
 	close(fd);
 	return ret;
+}
+
+/*
+ * put() on the file @file of cgroup @cg (a path relative to CG, "" for the
+ * root): 0 or -errno.
+ */
+static DRMCG_TEST_UNUSED __attribute__((format(printf, 3, 4)))
+int cg_put(const char *cg, const char *file, const char *fmt, ...)
+{
+	char path[256], buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s/%s", CG, cg, file);
+	return put(path, "%s", buf);
+}
+
+/*
+ * The number after "<key> " in the drm.* file @file of cgroup @cg, or with
+ * @name the number after "<key> ... <name>=". -1 if there is none.
+ */
+static DRMCG_TEST_UNUSED long long cg_get(const char *cg, const char *file,
+					  const char *key, const char *name)
+{
+	char path[256], buf[8192], *line, *p, *save;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", CG, cg, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, key, strlen(key)) || line[strlen(key)] != ' ')
+			continue;
+		p = line + strlen(key) + 1;
+		if (name) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "%s=", name);
+			p = strstr(p, want);
+			if (!p)
+				return -1;
+			p += strlen(want);
+		}
+		return atoll(p);
+	}
+	return -1;
+}
+
+/* Moves the calling process into cgroup @cg. */
+static DRMCG_TEST_UNUSED void cg_enter(const char *cg)
+{
+	check(cg_put(cg, "cgroup.procs", "%d", getpid()) == 0, "move to %s", cg);
 }
 
 #endif /* DRMCG_TEST_H */

@@ -13,11 +13,29 @@
 
 #include <linux/bits.h>
 #include <linux/errno.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 struct drmcg_region;
 struct drmcg_pool;
 struct drmcg_owner;
+
+/**
+ * struct drmcg_pool_stat - a snapshot of a pool's counters
+ * @usage: bytes charged to the pool's cgroup and its descendants
+ * @pinned: of these, bytes reported pinned
+ * @evicted_bytes: bytes evicted from the pool's subtree so far
+ * @evictions: evictions from the pool's subtree so far
+ *
+ * Each field is read on its own; the fields of one snapshot may come from
+ * different instants when other threads charge concurrently.
+ */
+struct drmcg_pool_stat {
+	u64 usage;
+	u64 pinned;
+	u64 evicted_bytes;
+	u64 evictions;
+};
 
 /**
  * struct drmcg_region_ops - driver callbacks of a memory region
@@ -143,8 +161,9 @@ int drmcg_try_charge_owner(struct drmcg_region *region,
  * @size: bytes to give back
  *
  * The caller keeps its reference on @pool. Giving back more than is
- * charged, or bytes that are pinned, is a bug: it warns and changes
- * nothing.
+ * charged is a bug: it warns and changes nothing. Bytes reported pinned
+ * are to be unpinned first (drmcg_unpin()); the controller cannot check
+ * this against racing charges.
  */
 void drmcg_uncharge(struct drmcg_pool *pool, u64 size);
 
@@ -161,6 +180,16 @@ struct drmcg_pool *drmcg_pool_get(struct drmcg_pool *pool);
  * @pool: the pool, or NULL
  */
 void drmcg_pool_put(struct drmcg_pool *pool);
+
+/**
+ * drmcg_pool_read_stat() - read a pool's counters
+ * @pool: the pool, with a reference held by the caller
+ * @stat: where to store them
+ *
+ * For drivers that report usage (e.g. in fdinfo) and for tests.
+ */
+void drmcg_pool_read_stat(struct drmcg_pool *pool,
+			  struct drmcg_pool_stat *stat);
 
 /**
  * drmcg_pin() - report charged bytes as pinned (not evictable)
@@ -297,6 +326,12 @@ static inline struct drmcg_pool *drmcg_pool_get(struct drmcg_pool *pool)
 
 static inline void drmcg_pool_put(struct drmcg_pool *pool)
 {
+}
+
+static inline void drmcg_pool_read_stat(struct drmcg_pool *pool,
+					struct drmcg_pool_stat *stat)
+{
+	memset(stat, 0, sizeof(*stat));
 }
 
 static inline int drmcg_pin(struct drmcg_pool *pool, u64 size)

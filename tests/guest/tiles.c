@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End-to-end tests on the drm cgroup test device (CONFIG_DRM_DRMCG_TEST):
+ * a TTM device with two VRAM tiles and a system domain, each its own
+ * region. Its tiles have no backing store, so the scenarios use memcg's
+ * own sizes. Covered: protection at full scale (min and low), min never
+ * evicted and low only in a second pass with low events, owner
+ * charging across regions, evicted bytes moving to the system region,
+ * no-evict allocations, pinning, over-high cgroups evicted first, reclaim
+ * on a lowered max, and unbinding the device with buffers alive. Static
+ * binary run in the guest.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+#include <drm/drmcg_test_drm.h>
+
+#include "drmcg_drm.h"
+#include "drmcg_protection.h"
+
+#define DRIVER "drmcg_test"
+#define PARAMS "/sys/module/drmcg_test_dev/parameters"
+#define PLATFORM_DRIVER "/sys/bus/platform/drivers/drmcg_test"
+
+#define TILE0 DRMCG_TEST_DOMAIN_TILE0
+#define TILE1 DRMCG_TEST_DOMAIN_TILE1
+#define SYSTEM DRMCG_TEST_DOMAIN_SYSTEM
+
+static char card[64], tile0[128], tile1[128], sys[128];
+
+/* Creates a buffer: its handle, or -errno. */
+static long long create(int fd, long long size, unsigned int domains,
+			unsigned int flags)
+{
+	struct drm_drmcg_test_create c = {
+		.size = size, .domains = domains, .flags = flags,
+	};
+
+	return ioctl(fd, DRM_IOCTL_DRMCG_TEST_CREATE, &c) ? -errno : (long long)c.handle;
+}
+
+/* Creates a buffer that must succeed: its handle, or 0. */
+static unsigned int new_bo(int fd, long long size, unsigned int domains)
+{
+	long long h = create(fd, size, domains, 0);
+
+	check(h > 0, "create %lld in %#x: %lld", size, domains, h);
+	return h > 0 ? h : 0;
+}
+
+static int validate(int fd, unsigned int handle, unsigned int domains,
+		    unsigned int flags)
+{
+	struct drm_drmcg_test_validate v = {
+		.handle = handle, .domains = domains, .flags = flags,
+	};
+
+	return ioctl(fd, DRM_IOCTL_DRMCG_TEST_VALIDATE, &v) ? -errno : 0;
+}
+
+/* The domain a buffer is in, or -errno. */
+static int where(int fd, unsigned int handle)
+{
+	struct drm_drmcg_test_query q = { .handle = handle };
+
+	return ioctl(fd, DRM_IOCTL_DRMCG_TEST_QUERY, &q) ? -errno : (int)q.domain;
+}
+
+static void release(int fd, unsigned int handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	check(ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c) == 0, "close %u", handle);
+}
+
+static unsigned int prot_alloc(int fd, long long size)
+{
+	long long h = create(fd, size, TILE0, 0);
+
+	return h > 0 ? h : 0;
+}
+
+static long long cur(const char *cg, const char *key)
+{
+	return cg_get(cg, "drm.current", key, NULL);
+}
+
+static long long stat_of(const char *cg, const char *key, const char *name)
+{
+	return cg_get(cg, "drm.stat", key, name);
+}
+
+static void mkcg(const char *cg)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", CG, cg);
+	check(mkdir(path, 0755) == 0, "mkdir %s", cg);
+}
+
+static void rmcg(const char *cg)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", CG, cg);
+	check(rmdir(path) == 0, "rmdir %s: %d", cg, errno);
+}
+
+static void set_keys(void)
+{
+	snprintf(tile0, sizeof(tile0), "%s/tile0", card);
+	snprintf(tile1, sizeof(tile1), "%s/tile1", card);
+	snprintf(sys, sizeof(sys), "%s/system", card);
+}
+
+/* Every region is listed in drm.capacity with the configured size. */
+static void t_regions(void)
+{
+	long long mb0 = -1, mb1 = -1;
+	FILE *f;
+
+	f = fopen(PARAMS "/tile0_mb", "r");
+	check(f && fscanf(f, "%lld", &mb0) == 1, "tile0_mb");
+	if (f)
+		fclose(f);
+	f = fopen(PARAMS "/tile1_mb", "r");
+	check(f && fscanf(f, "%lld", &mb1) == 1, "tile1_mb");
+	if (f)
+		fclose(f);
+	check(cg_get("", "drm.capacity", tile0, NULL) == mb0 * MB,
+	      "capacity of %s", tile0);
+	check(cg_get("", "drm.capacity", tile1, NULL) == mb1 * MB,
+	      "capacity of %s", tile1);
+	check(cg_get("", "drm.capacity", sys, NULL) > 0, "capacity of %s", sys);
+}
+
+/*
+ * Charges follow the buffer's owner into whichever region it is placed
+ * in, also when another cgroup's process moves it.
+ */
+static void t_owner(int fd)
+{
+	unsigned int a, b;
+
+	printf("-- owner\n");
+	mkcg("ta");
+	mkcg("tb");
+	cg_enter("ta");
+	a = new_bo(fd, 8 * MB, TILE0);
+	b = new_bo(fd, 4 * MB, TILE1);
+	check(cur("ta", tile0) == 8 * MB && cur("ta", tile1) == 4 * MB,
+	      "ta: tile0 %lld tile1 %lld", cur("ta", tile0), cur("ta", tile1));
+
+	cg_enter("tb");
+	check(validate(fd, a, TILE1, 0) == 0, "move a to tile1");
+	check(where(fd, a) == TILE1, "a in %d", where(fd, a));
+	check(cur("ta", tile0) == 0 && cur("ta", tile1) == 12 * MB,
+	      "ta after the move: tile0 %lld tile1 %lld", cur("ta", tile0),
+	      cur("ta", tile1));
+	check(cur("tb", tile1) <= 0, "tb charged %lld", cur("tb", tile1));
+	check(validate(fd, b, SYSTEM, 0) == 0, "move b to system");
+	check(cur("ta", sys) == 4 * MB, "ta system %lld", cur("ta", sys));
+
+	release(fd, a);
+	release(fd, b);
+	check(cur("ta", tile1) == 0 && cur("ta", sys) == 0, "ta after free");
+	cg_enter("");
+	rmcg("ta");
+	rmcg("tb");
+}
+
+/*
+ * A full tile: eviction moves the victim's charge to the system region and
+ * leaves the other tile alone. An allocation that may not evict others
+ * fails with ENOSPC and moves nothing.
+ */
+static void t_evict_and_no_evict(int fd)
+{
+	unsigned int a[4], keep, b, c;
+	long long h;
+	int i, n;
+
+	printf("-- eviction, no-evict\n");
+	mkcg("ta");
+	mkcg("tb");
+	mkcg("tc");
+	cg_enter("ta");
+	for (i = 0; i < 4; i++)
+		a[i] = new_bo(fd, 64 * MB, TILE0);
+	keep = new_bo(fd, 16 * MB, TILE1);
+
+	/* tc may not evict ta: ENOSPC, nothing moved. */
+	cg_enter("tc");
+	h = create(fd, 64 * MB, TILE0, DRMCG_TEST_NO_EVICT_OTHERS);
+	check(h == -ENOSPC, "no-evict create: %lld", h);
+	for (i = 0, n = 0; i < 4; i++)
+		n += where(fd, a[i]) == TILE0;
+	check(n == 4, "%d of ta's buffers left in tile0", n);
+	check(cur("ta", tile0) == 256 * MB, "ta tile0 %lld", cur("ta", tile0));
+	check(cur("tc", tile0) <= 0, "tc tile0 %lld", cur("tc", tile0));
+
+	/* tb may: the least recently used buffer goes to system memory. */
+	cg_enter("tb");
+	b = new_bo(fd, 64 * MB, TILE0);
+	check(where(fd, a[0]) == SYSTEM, "a[0] in %d", where(fd, a[0]));
+	check(cur("ta", tile0) == 192 * MB, "ta tile0 %lld", cur("ta", tile0));
+	check(cur("ta", sys) == 64 * MB, "ta system %lld", cur("ta", sys));
+	check(cur("tb", tile0) == 64 * MB, "tb tile0 %lld", cur("tb", tile0));
+	check(stat_of("ta", tile0, "evicted") == 64 * MB, "ta evicted %lld",
+	      stat_of("ta", tile0, "evicted"));
+	check(stat_of("ta", tile0, "evictions") == 1, "ta evictions");
+	check(where(fd, keep) == TILE1 && cur("ta", tile1) == 16 * MB,
+	      "tile1 untouched");
+
+	/* A no-evict validation fails the same way and moves nothing. */
+	cg_enter("tc");
+	c = new_bo(fd, 64 * MB, SYSTEM);
+	check(validate(fd, c, TILE0, DRMCG_TEST_NO_EVICT_OTHERS) == -ENOSPC,
+	      "no-evict validate");
+	check(where(fd, c) == SYSTEM && cur("tb", tile0) == 64 * MB &&
+	      cur("ta", tile0) == 192 * MB, "no-evict validate moved something");
+
+	for (i = 0; i < 4; i++)
+		release(fd, a[i]);
+	release(fd, keep);
+	release(fd, b);
+	release(fd, c);
+	cg_enter("");
+	rmcg("ta");
+	rmcg("tb");
+	rmcg("tc");
+}
+
+/* Pinned buffers are reported in drm.stat and never evicted. */
+static void t_pin(int fd)
+{
+	unsigned int a, b, b2;
+	long long h;
+
+	printf("-- pinning\n");
+	mkcg("ta");
+	mkcg("tb");
+	cg_enter("ta");
+	h = create(fd, 48 * MB, TILE1, DRMCG_TEST_PIN);
+	check(h > 0, "pinned create: %lld", h);
+	a = h > 0 ? h : 0;
+	check(stat_of("ta", tile1, "pinned") == 48 * MB, "ta pinned %lld",
+	      stat_of("ta", tile1, "pinned"));
+
+	cg_enter("tb");
+	h = create(fd, 32 * MB, TILE1, 0);
+	check(h == -ENOSPC, "create over a pinned buffer: %lld", h);
+	check(where(fd, a) == TILE1, "pinned buffer moved");
+	check(validate(fd, a, SYSTEM, 0) == -EINVAL, "moving a pinned buffer");
+
+	cg_enter("ta");
+	check(validate(fd, a, TILE1, DRMCG_TEST_UNPIN) == 0, "unpin");
+	check(stat_of("ta", tile1, "pinned") == 0, "ta pinned after unpin");
+	cg_enter("tb");
+	b = new_bo(fd, 32 * MB, TILE1);
+	check(where(fd, a) == SYSTEM, "unpinned buffer stayed");
+
+	/* Pin through validation, and free while pinned. */
+	b2 = new_bo(fd, 8 * MB, SYSTEM);
+	check(validate(fd, b2, TILE1, DRMCG_TEST_PIN) == 0, "validate+pin");
+	check(stat_of("tb", tile1, "pinned") == 8 * MB, "tb pinned %lld",
+	      stat_of("tb", tile1, "pinned"));
+	release(fd, b2);
+	check(stat_of("tb", tile1, "pinned") == 0, "tb pinned after free");
+
+	release(fd, a);
+	release(fd, b);
+	check(cur("ta", tile1) == 0 && cur("tb", tile1) == 0, "after free");
+	cg_enter("");
+	rmcg("ta");
+	rmcg("tb");
+}
+
+/* A cgroup over its drm.high is evicted before one within it. */
+static void t_over_high(int fd)
+{
+	unsigned int c[2], a[2], b;
+
+	printf("-- over high first\n");
+	mkcg("ta");
+	mkcg("tb");
+	mkcg("tc");
+	/* tc's buffers are the least recently used. */
+	cg_enter("tc");
+	c[0] = new_bo(fd, 64 * MB, TILE0);
+	c[1] = new_bo(fd, 64 * MB, TILE0);
+	cg_enter("ta");
+	check(cg_put("ta", "drm.high", "%s 32M", tile0) == 0, "ta high");
+	a[0] = new_bo(fd, 64 * MB, TILE0);
+	a[1] = new_bo(fd, 64 * MB, TILE0);
+	check(cg_get("ta", "drm.events", tile0, "high") >= 1, "ta high events");
+
+	cg_enter("tb");
+	b = new_bo(fd, 64 * MB, TILE0);
+	check(where(fd, c[0]) == TILE0 && where(fd, c[1]) == TILE0,
+	      "tc (within high) was evicted");
+	/* Background reclaim towards high may have evicted more of ta. */
+	check(cur("ta", tile0) <= 64 * MB, "ta tile0 %lld", cur("ta", tile0));
+
+	release(fd, c[0]);
+	release(fd, c[1]);
+	release(fd, a[0]);
+	release(fd, a[1]);
+	release(fd, b);
+	cg_enter("");
+	rmcg("ta");
+	rmcg("tb");
+	rmcg("tc");
+}
+
+/*
+ * A limit that can only be met by evicting protected memory: min is never
+ * evicted (the allocation fails), low is, in a second pass that counts low
+ * events.
+ */
+static void t_min_and_low(int fd, const char *knob)
+{
+	unsigned int l[3];
+	long long h;
+	int i;
+
+	printf("-- breaching %s\n", knob);
+	mkcg("tp");
+	check(cg_put("tp", "cgroup.subtree_control", "+drm") == 0, "tp +drm");
+	mkcg("tp/l");
+	mkcg("tp/g");
+	check(cg_put("tp", "drm.max", "%s 64M", tile0) == 0, "tp max");
+	check(cg_put("tp/l", knob, "%s 64M", tile0) == 0, "l %s", knob);
+	cg_enter("tp/l");
+	for (i = 0; i < 3; i++)
+		l[i] = new_bo(fd, 16 * MB, TILE0);
+	cg_enter("tp/g");
+	h = create(fd, 32 * MB, TILE0, 0);
+	if (!strcmp(knob, "drm.min")) {
+		check(h == -ENOSPC, "allocation over min protection: %lld", h);
+		check(cur("tp/l", tile0) == 48 * MB, "l lost memory within min");
+		check(cg_get("tp/l", "drm.events", tile0, "low") == 0, "low events");
+	} else {
+		check(h > 0, "allocation over low protection: %lld", h);
+		check(cur("tp/l", tile0) == 32 * MB, "l tile0 %lld",
+		      cur("tp/l", tile0));
+		check(cg_get("tp/l", "drm.events", tile0, "low") == 1 &&
+		      cg_get("tp", "drm.events", tile0, "low") == 1,
+		      "low events: l %lld, tp %lld",
+		      cg_get("tp/l", "drm.events", tile0, "low"),
+		      cg_get("tp", "drm.events", tile0, "low"));
+		check(cg_get("tp/l", "drm.events.local", tile0, "low") == 1 &&
+		      cg_get("tp", "drm.events.local", tile0, "low") == 0,
+		      "local low events");
+		release(fd, h);
+	}
+	for (i = 0; i < 3; i++)
+		release(fd, l[i]);
+	cg_enter("");
+	rmcg("tp/l");
+	rmcg("tp/g");
+	rmcg("tp");
+}
+
+/* Lowering drm.max reclaims through TTM into the system region. */
+static void t_lower_max(int fd)
+{
+	unsigned int a[4];
+	long long h;
+	int i;
+
+	printf("-- lowering max\n");
+	mkcg("ta");
+	cg_enter("ta");
+	for (i = 0; i < 4; i++)
+		a[i] = new_bo(fd, 16 * MB, TILE0);
+	check(cg_put("ta", "drm.max", "%s 32M", tile0) == 0, "ta max");
+	check(cur("ta", tile0) <= 32 * MB, "ta tile0 %lld after max",
+	      cur("ta", tile0));
+	check(cur("ta", sys) >= 32 * MB, "ta system %lld", cur("ta", sys));
+	h = create(fd, 32 * MB, TILE0, 0);
+	check(h > 0 && cur("ta", tile0) <= 32 * MB, "charging within the new max");
+	if (h > 0)
+		release(fd, h);
+	cg_enter("");
+	for (i = 0; i < 4; i++)
+		release(fd, a[i]);
+	check(cur("ta", tile0) == 0 && cur("ta", sys) == 0, "ta after free");
+	rmcg("ta");
+}
+
+/*
+ * Unbinding the device with buffers alive: its regions go at once, the
+ * buffers' charges when they are freed, and a new device registers again.
+ */
+static int t_unbind(int fd)
+{
+	long long h;
+
+	printf("-- unbind with buffers alive\n");
+	mkcg("tu");
+	cg_enter("tu");
+	new_bo(fd, 16 * MB, TILE0);
+	new_bo(fd, 8 * MB, TILE1);
+	check(cur("tu", tile0) == 16 * MB, "tu tile0 %lld", cur("tu", tile0));
+
+	check(put(PLATFORM_DRIVER "/unbind", DRIVER) == 0, "unbind");
+	check(cg_get("", "drm.capacity", tile0, NULL) == -1,
+	      "region still registered");
+	check(cur("tu", tile0) == -1, "tu still lists %s", tile0);
+	h = create(fd, MB, TILE0, 0);
+	check(h == -ENODEV, "create on an unplugged device: %lld", h);
+	close(fd);
+
+	check(put(PARAMS "/tile0_mb", "128") == 0, "tile0_mb");
+	check(put(PLATFORM_DRIVER "/bind", DRIVER) == 0, "bind");
+	fd = drm_open_driver(DRIVER, card, sizeof(card));
+	if (fd < 0)
+		return -1;
+	check(cg_get("", "drm.capacity", tile0, NULL) == 128 * MB,
+	      "capacity after rebinding");
+	new_bo(fd, 8 * MB, TILE0);
+	check(cur("tu", tile0) == 8 * MB, "tu tile0 %lld on the new device",
+	      cur("tu", tile0));
+	close(fd);
+	check(cur("tu", tile0) == 0, "tu tile0 %lld after close",
+	      cur("tu", tile0));
+	cg_enter("");
+	rmcg("tu");
+	check(put(PARAMS "/tile0_mb", "256") == 0, "tile0_mb");
+	check(put(PLATFORM_DRIVER "/unbind", DRIVER) == 0 &&
+	      put(PLATFORM_DRIVER "/bind", DRIVER) == 0, "rebind");
+	return 0;
+}
+
+int main(void)
+{
+	struct prot_device d = {
+		.key = tile0, .scale = 1, .alloc = prot_alloc, .release = release,
+	};
+	int fd;
+
+	fd = drm_open_driver(DRIVER, card, sizeof(card));
+	if (fd < 0)
+		return 1;
+	set_keys();
+	t_regions();
+
+	d.fd = fd;
+	prot_run(&d, "drm.min");
+	prot_run(&d, "drm.low");
+	t_min_and_low(fd, "drm.min");
+	t_min_and_low(fd, "drm.low");
+	t_owner(fd);
+	t_evict_and_no_evict(fd);
+	t_pin(fd);
+	t_over_high(fd);
+	t_lower_max(fd);
+	t_unbind(fd);
+
+	if (failures) {
+		printf("%d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("ok: test device\n");
+	return 0;
+}
