@@ -50,6 +50,10 @@
 //!   exchange before doing the same. So whichever of two racing threads goes last sees the
 //!   other's write and corrects the published value. Every exchange adds exactly
 //!   `new - old` to the parent's sum, so the sum is exact once the published values are.
+//!   Until `min` or `low` is first set above zero a node has nothing to publish, and charges
+//!   skip the publishing when they read its `protects` flag as unset. Setting the flag is a
+//!   [`Full`] exchange before the setting is written and published, so a charge that missed
+//!   the flag is seen by that publication, as above.
 //!
 //! Everything else (watermarks, events, statistics, reads of the settings) is [`Relaxed`]: these
 //! are monotonic counters or values that are allowed to be slightly stale, like the `READ_ONCE`
@@ -122,6 +126,9 @@ struct Limits {
     high: Atomic<u64>,
     /// Hard limit in bytes: charges that would exceed it are refused.
     max: Atomic<u64>,
+    /// Whether `min` or `low` was ever set above zero. Until then the published protected usage
+    /// is zero whatever the usage, and charges skip publishing it (see "Memory ordering").
+    protects: Atomic<bool>,
 }
 
 /// Event counters and eviction statistics, all saturating.
@@ -254,6 +261,7 @@ impl Counter {
                 low: Atomic::new(0),
                 high: Atomic::new(UNLIMITED),
                 max: Atomic::new(UNLIMITED),
+                protects: Atomic::new(false),
             }),
             stats: Stats {
                 low: Atomic::new(0),
@@ -423,6 +431,16 @@ impl Counter {
         true
     }
 
+    /// Marks the counter as protecting memory before `min` or `low` is set to `value`.
+    fn enable_protection(&self, value: u64) {
+        if value != 0 && !self.limits.0.protects.load(Relaxed) {
+            // ORDERING: Fully ordered, paired with the charges' fully ordered usage updates: a
+            // charge that still reads `false` and skips publishing is seen by the propagation
+            // that follows the setting (store buffering, see the module docs).
+            self.limits.0.protects.xchg(true, Full);
+        }
+    }
+
     /// Takes `bytes` out of this level's usage, clamping at zero.
     ///
     /// Returns `false` if the usage was smaller than `bytes` (and was clamped).
@@ -457,6 +475,10 @@ impl Counter {
     /// Publishes `min(usage, min)` and `min(usage, low)` to the parent's sums until they match
     /// the current state (see "Memory ordering" in the module docs).
     fn propagate_protected_usage(&self, parent: &Counter) {
+        // Without protection ever set, the published values are zero and stay so.
+        if !self.limits.0.protects.load(Relaxed) {
+            return;
+        }
         let track = &self.track.0;
         let parent_track = &parent.track.0;
         loop {
@@ -595,9 +617,12 @@ pub(crate) fn try_charge<'a, N: Node>(
     loop {
         let counter = level.counter();
         let usage = counter.usage();
-        // Global first, so that the local watermark does not overtake it.
-        raise(&counter.track.0.watermark, usage);
-        raise(&counter.track.0.local_watermark, usage);
+        // The local watermark never exceeds the global one: below it, both are high enough.
+        if usage > counter.track.0.local_watermark.load(Relaxed) {
+            // Global first, so that the local watermark does not overtake it.
+            raise(&counter.track.0.watermark, usage);
+            raise(&counter.track.0.local_watermark, usage);
+        }
         let (local, hierarchical) = counter.stats.event_counters(Event::High);
         if usage > counter.high() {
             over_high.get_or_insert(level);
@@ -636,6 +661,7 @@ pub(crate) fn uncharge<N: Node>(node: &N, bytes: u64) -> Result<(), UnchargeErro
 
 /// Sets the `min` (hard protection) of `node` and republishes its protected usage.
 pub(crate) fn set_min<N: Node>(node: &N, min: u64) {
+    node.counter().enable_protection(min);
     // ORDERING: Fully ordered so that the usage read by the propagation below is ordered after
     // the new setting is visible (see the module docs).
     node.counter().limits.0.min.xchg(min, Full);
@@ -644,6 +670,7 @@ pub(crate) fn set_min<N: Node>(node: &N, min: u64) {
 
 /// Sets the `low` (best-effort protection) of `node` and republishes its protected usage.
 pub(crate) fn set_low<N: Node>(node: &N, low: u64) {
+    node.counter().enable_protection(low);
     // ORDERING: As in `set_min`.
     node.counter().limits.0.low.xchg(low, Full);
     propagate(node);
