@@ -207,11 +207,16 @@ pub unsafe extern "C" fn drmcg_owner_put(owner: *mut bindings::drmcg_owner) {
 
 /// Charges `size` bytes of `region` to `css`.
 ///
+/// The pool returned on success is `css`'s own. With `get_ref`, it comes with a new reference;
+/// without, the caller hands one of its own references on `css` over to it, which saves
+/// taking one and dropping the other on the common path, the current task's cgroup.
+///
 /// # Safety
 ///
 /// `ret_pool` is valid for writing; `ret_limit_pool` is null or valid for writing.
 unsafe fn try_charge(
     css: &Css<DrmCgroup>,
+    get_ref: bool,
     region: ArcBorrow<'_, Region>,
     size: u64,
     ret_pool: *mut *mut bindings::drmcg_pool,
@@ -231,8 +236,13 @@ unsafe fn try_charge(
     match charge::try_charge(pool, size) {
         Ok(charged) => {
             crate::notify_high(charged.over_high);
+            let handle = if get_ref {
+                pool_get_to_c(pool)
+            } else {
+                pool_to_c(pool)
+            };
             // SAFETY: `ret_pool` is valid for writing.
-            unsafe { *ret_pool = pool_get_to_c(pool) };
+            unsafe { *ret_pool = handle };
             0
         }
         Err(hit) => {
@@ -262,7 +272,21 @@ pub unsafe extern "C" fn drmcg_try_charge(
 ) -> c_int {
     let css = Css::<DrmCgroup>::current();
     // SAFETY: The caller passes a live region handle and valid output pointers.
-    unsafe { try_charge(&css, region_from_c(region), size, ret_pool, ret_limit_pool) }
+    let ret = unsafe {
+        try_charge(
+            &css,
+            false,
+            region_from_c(region),
+            size,
+            ret_pool,
+            ret_limit_pool,
+        )
+    };
+    if ret == 0 {
+        // The reference from `current` is the returned pool's, given back by `drmcg_pool_put`.
+        let _ = Css::into_raw(css);
+    }
+    ret
 }
 
 /// Charges `size` bytes of `region` to `owner`, or to the current task's cgroup if `owner` is
@@ -286,7 +310,16 @@ pub unsafe extern "C" fn drmcg_try_charge_owner(
     // SAFETY: The caller holds a reference on `owner`.
     let css = unsafe { Css::<DrmCgroup>::borrow_raw(owner.cast()) };
     // SAFETY: The caller passes a live region handle and valid output pointers.
-    unsafe { try_charge(css, region_from_c(region), size, ret_pool, ret_limit_pool) }
+    unsafe {
+        try_charge(
+            css,
+            true,
+            region_from_c(region),
+            size,
+            ret_pool,
+            ret_limit_pool,
+        )
+    }
 }
 
 /// Gives back `size` bytes charged to `pool`; the pool reference stays with the caller.
@@ -458,7 +491,7 @@ fn evict_flags(bits: c_uint) -> EvictFlags {
     flags
 }
 
-/// Reports that `size` bytes charged to `pool` were evicted (before they are uncharged);
+/// Reports that `size` bytes charged to `pool` were evicted, before or after they are uncharged;
 /// `hit_low` is what [`drmcg_evict_valuable`] said about the victim's `low` protection.
 ///
 /// # Safety
