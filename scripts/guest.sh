@@ -6,7 +6,9 @@
 #   scripts/guest.sh [options] TEST...
 #
 # A TEST is a shell script (run with busybox sh), a static executable, or a C
-# file (built here with gcc -static); it passes when it exits 0. Its output is printed as it runs. Options:
+# file (built here with gcc -static); it passes when it exits 0, and is
+# reported as skipped when it exits 77 (it needs something this kernel does
+# not have). Its output is printed as it runs. Options:
 #   --build      build the kernel first (scripts/kunit.sh does the same build)
 #   --kernel F   boot this bzImage instead of the cached test kernel
 #   --append S   extra kernel command line
@@ -159,11 +161,17 @@ timeout --foreground "$timeout" "${qemu[@]}" < /dev/null 2>&1 | tr -d '\r' | tee
 
 awk '
 /^@@DRMCG-BEGIN / { cur = $2; started[cur] = 1 }
-/^@@DRMCG-END / { if ($3 == 0) { pass++; print "ok: " $2 } else { fail++; print "FAILED: " $2 " (exit " $3 ")" }; delete started[$2] }
+/^@@DRMCG-END / {
+	if ($3 == 0) { pass++; print "ok: " $2 }
+	else if ($3 == 77) { skip++; print "skipped: " $2 }
+	else { fail++; print "FAILED: " $2 " (exit " $3 ")" }
+	delete started[$2]
+}
 /^@@DRMCG-DONE/ { done = 1 }
 END {
 	for (t in started) { fail++; print "FAILED: " t " (did not finish)" }
 	if (!done) { fail++; print "FAILED: guest did not finish (crash or timeout)" }
+	if (skip) printf "guest: %d skipped (not for this kernel)\n", skip
 	printf "guest: %d passed, %d failed\n", pass, fail
 	exit fail > 0
 }' "$work/console.log"
