@@ -140,6 +140,33 @@ static void t_regions(void)
 	check(cg_get("", "drm.capacity", sys, NULL) > 0, "capacity of %s", sys);
 }
 
+/* Bad ioctl arguments are refused with a clear error and change nothing. */
+static void t_bad_input(int fd)
+{
+	struct drm_drmcg_test_create c = {
+		.size = MB, .domains = TILE0, .pad = 1,
+	};
+	unsigned int h;
+
+	printf("-- bad input\n");
+	check(create(fd, 0, TILE0, 0) == -EINVAL, "size 0");
+	check(create(fd, MB, 0, 0) == -EINVAL, "no domain");
+	check(create(fd, MB, 1 << 3, 0) == -EINVAL, "unknown domain");
+	check(create(fd, MB, TILE0, 1 << 5) == -EINVAL, "unknown flag");
+	check(create(fd, MB, TILE0, DRMCG_TEST_UNPIN) == -EINVAL, "create+unpin");
+	check(ioctl(fd, DRM_IOCTL_DRMCG_TEST_CREATE, &c) && errno == EINVAL, "pad");
+	check(validate(fd, 12345, TILE0, 0) == -ENOENT, "unknown handle");
+	check(where(fd, 12345) == -ENOENT, "query of an unknown handle");
+	h = new_bo(fd, MB, TILE0);
+	check(validate(fd, h, TILE0, DRMCG_TEST_UNPIN) == -EINVAL,
+	      "unpin of an unpinned buffer");
+	check(validate(fd, h, TILE0, DRMCG_TEST_PIN | DRMCG_TEST_UNPIN) == -EINVAL,
+	      "pin+unpin");
+	check(where(fd, h) == TILE0, "buffer moved by bad input");
+	release(fd, h);
+	check(cur("", tile0) == 0, "root tile0 %lld", cur("", tile0));
+}
+
 /*
  * Charges follow the buffer's owner into whichever region it is placed
  * in, also when another cgroup's process moves it.
@@ -452,6 +479,7 @@ int main(void)
 	set_keys();
 	t_regions();
 
+	t_bad_input(fd);
 	d.fd = fd;
 	prot_run(&d, "drm.min");
 	prot_run(&d, "drm.low");

@@ -56,7 +56,9 @@ struct drmcg_region_ops {
  *	(the second pass, after a first one found nothing).
  * @DRMCG_EVICT_NO_EVICT_OTHERS: only the evictor's own cgroup and its
  *	descendants may lose memory: for jobs that must not start by evicting
- *	another job.
+ *	another job. Buffers charged to no cgroup (the driver's own, or
+ *	placed before the region was registered) belong to no other job and
+ *	stay evictable when the device is full.
  * @DRMCG_EVICT_ONLY_OVER_HIGH: only cgroups above their drm.high (or below an
  *	ancestor that is) are valuable: the first pass, so that over-high
  *	cgroups are evicted before anybody else.

@@ -225,6 +225,29 @@ static int drmcg_test_create_ioctl(struct drm_device *drm, void *data,
 	return ret;
 }
 
+/* The reserved buffer of @handle, with a reference, or an ERR_PTR(). */
+static struct ttm_buffer_object *drmcg_test_lookup(struct drm_file *file,
+						   u32 handle)
+{
+	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
+	int ret;
+
+	if (!obj)
+		return ERR_PTR(-ENOENT);
+	ret = ttm_bo_reserve(to_tbo(obj), true, false, NULL);
+	if (ret) {
+		drm_gem_object_put(obj);
+		return ERR_PTR(ret);
+	}
+	return to_tbo(obj);
+}
+
+static void drmcg_test_unlookup(struct ttm_buffer_object *tbo)
+{
+	ttm_bo_unreserve(tbo);
+	drm_gem_object_put(&tbo->base);
+}
+
 static int drmcg_test_validate_ioctl(struct drm_device *drm, void *data,
 				     struct drm_file *file)
 {
@@ -236,8 +259,7 @@ static int drmcg_test_validate_ioctl(struct drm_device *drm, void *data,
 	struct ttm_place places[DRMCG_TEST_NUM_REGIONS];
 	struct ttm_placement placement;
 	struct ttm_buffer_object *tbo;
-	struct drm_gem_object *obj;
-	int ret;
+	int ret = 0;
 
 	if (!args->domains || args->domains & ~DRMCG_TEST_DOMAINS ||
 	    args->flags & ~(DRMCG_TEST_NO_EVICT_OTHERS | DRMCG_TEST_PIN |
@@ -245,18 +267,14 @@ static int drmcg_test_validate_ioctl(struct drm_device *drm, void *data,
 	    (args->flags & DRMCG_TEST_PIN && args->flags & DRMCG_TEST_UNPIN) ||
 	    args->pad)
 		return -EINVAL;
-	obj = drm_gem_object_lookup(file, args->handle);
-	if (!obj)
-		return -ENOENT;
-	tbo = to_tbo(obj);
+	tbo = drmcg_test_lookup(file, args->handle);
+	if (IS_ERR(tbo))
+		return PTR_ERR(tbo);
 
-	ret = ttm_bo_reserve(tbo, true, false, NULL);
-	if (ret)
-		goto out_put;
 	if (args->flags & DRMCG_TEST_UNPIN) {
 		if (!tbo->pin_count) {
 			ret = -EINVAL;
-			goto out_unreserve;
+			goto out;
 		}
 		ttm_bo_unpin(tbo);
 	}
@@ -264,10 +282,8 @@ static int drmcg_test_validate_ioctl(struct drm_device *drm, void *data,
 	ret = ttm_bo_validate(tbo, &placement, &ctx);
 	if (!ret && args->flags & DRMCG_TEST_PIN)
 		ttm_bo_pin(tbo);
-out_unreserve:
-	ttm_bo_unreserve(tbo);
-out_put:
-	drm_gem_object_put(obj);
+out:
+	drmcg_test_unlookup(tbo);
 	return ret;
 }
 
@@ -276,29 +292,22 @@ static int drmcg_test_query_ioctl(struct drm_device *drm, void *data,
 {
 	struct drm_drmcg_test_query *args = data;
 	struct ttm_buffer_object *tbo;
-	struct drm_gem_object *obj;
-	int i, ret;
+	int i;
 
 	if (args->pad)
 		return -EINVAL;
-	obj = drm_gem_object_lookup(file, args->handle);
-	if (!obj)
-		return -ENOENT;
-	tbo = to_tbo(obj);
+	tbo = drmcg_test_lookup(file, args->handle);
+	if (IS_ERR(tbo))
+		return PTR_ERR(tbo);
 
-	ret = ttm_bo_reserve(tbo, true, false, NULL);
-	if (ret)
-		goto out_put;
 	args->domain = 0;
 	for (i = 0; tbo->resource && i < DRMCG_TEST_NUM_REGIONS; i++) {
 		if (tbo->resource->mem_type == drmcg_test_regions[i].mem_type)
 			args->domain = drmcg_test_regions[i].domain;
 	}
 	args->pin_count = tbo->pin_count;
-	ttm_bo_unreserve(tbo);
-out_put:
-	drm_gem_object_put(obj);
-	return ret;
+	drmcg_test_unlookup(tbo);
+	return 0;
 }
 
 static const struct drm_ioctl_desc drmcg_test_ioctls[] = {
