@@ -8,5 +8,7 @@
 
 #[path = "../../host/tests/common/model.rs"]
 pub mod model;
+#[path = "../../host/tests/common/model_ops.rs"]
+pub mod model_ops;
 pub mod ops;
 pub mod parse;

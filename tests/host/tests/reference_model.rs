@@ -5,19 +5,16 @@
 //! The model keeps the tree in a `Vec`, applies every charge with plain arithmetic, and answers
 //! every protection question with a full top-down pass over the whole subtree of the decision
 //! root, recomputing the children's protected-usage sums from scratch and dividing with `u128`.
-//! It shares no code with the core and lives in `common/model.rs`, which the fuzz crate uses
-//! too. Random trees (shallow ones, and chains deeper than the
-//! core's on-stack path chunk), settings and operation sequences go through both, and every
-//! answer and every counter of every node must be identical after every operation.
+//! It shares no code with the core and lives in `common/model.rs`; the operations and their
+//! comparison on both sides are in `common/model_ops.rs`. The fuzz crate uses both files too.
+//! Random trees (shallow ones, and chains deeper than the core's on-stack path chunk), settings
+//! and operation sequences go through both, and every answer and every counter of every node
+//! must be identical after every operation.
 
 use drm_cgroup_host::{
-    below_low,
-    below_min,
-    common_ancestor,
     effective_protection,
     evict_valuable,
     mul_div,
-    report_eviction,
     Flags,
     PATH_CHUNK,
     UNLIMITED, //
@@ -26,54 +23,19 @@ use proptest::prelude::*;
 
 #[path = "common/model.rs"]
 mod model;
+#[path = "common/model_ops.rs"]
+mod model_ops;
 
 use model::{
     Model,
     Real,
     FDS, //
 };
-
-/// An operation applied to both sides.
-#[derive(Clone, Debug)]
-enum Op {
-    /// `try_charge`.
-    Charge(usize, u64),
-    /// `uncharge`.
-    Uncharge(usize, u64),
-    /// `set_min`.
-    SetMin(usize, u64),
-    /// `set_low`.
-    SetLow(usize, u64),
-    /// `set_high`.
-    SetHigh(usize, u64),
-    /// `set_max`.
-    SetMax(usize, u64),
-    /// `pin`.
-    Pin(usize, u64),
-    /// `unpin`.
-    Unpin(usize, u64),
-    /// `evict_valuable`, then `report_eviction` of the given bytes if allowed.
-    Evict {
-        /// The limit pool, if any.
-        limit: Option<usize>,
-        /// The victim.
-        victim: usize,
-        /// The evictor, if any.
-        evictor: Option<usize>,
-        /// The options.
-        flags: Flags,
-        /// Bytes to report as evicted if the verdict allows it.
-        bytes: u64,
-    },
-    /// `below_min` and `below_low`.
-    Below(Option<usize>, usize, Flags),
-    /// `effective_protection`.
-    Protection(usize, usize, Flags),
-    /// `common_ancestor`.
-    Ancestor(usize, usize),
-    /// A write to a peak file.
-    PeakReset(usize, usize),
-}
+use model_ops::{
+    apply,
+    check_state,
+    Op, //
+};
 
 /// Byte amounts: mostly small and page-sized values, sometimes `u64` edges.
 fn amount() -> impl Strategy<Value = u64> {
@@ -179,135 +141,6 @@ fn scenario() -> impl Strategy<Value = (Vec<usize>, Vec<Op>)> {
     })
 }
 
-/// Checks that every counter of every node is the same on both sides.
-fn check_state(model: &Model, real: &Real) -> Result<(), TestCaseError> {
-    for (i, (m, p)) in model.nodes.iter().zip(&real.pools).enumerate() {
-        prop_assert_eq!(p.usage(), m.usage, "usage of {}", i);
-        prop_assert_eq!(p.min(), m.min, "min of {}", i);
-        prop_assert_eq!(p.low(), m.low, "low of {}", i);
-        prop_assert_eq!(p.high(), m.high, "high of {}", i);
-        prop_assert_eq!(p.max(), m.max, "max of {}", i);
-        prop_assert_eq!(p.pinned(), m.pinned, "pinned of {}", i);
-        prop_assert_eq!(p.watermark(), m.watermark, "watermark of {}", i);
-        prop_assert_eq!(p.events(), m.events, "events of {}", i);
-        prop_assert_eq!(p.events_local(), m.events_local, "local events of {}", i);
-        prop_assert_eq!(p.evicted_bytes(), m.evicted_bytes, "evicted of {}", i);
-        prop_assert_eq!(p.evictions(), m.evictions, "evictions of {}", i);
-        prop_assert_eq!(
-            p.children_min_usage(),
-            model.children_protected(i, |m| m.min),
-            "children_min_usage of {}",
-            i
-        );
-        prop_assert_eq!(
-            p.children_low_usage(),
-            model.children_protected(i, |m| m.low),
-            "children_low_usage of {}",
-            i
-        );
-        for f in 0..FDS {
-            let fd = &real.fds[i][f];
-            prop_assert_eq!(fd.is_registered(), m.fds[f].is_some());
-            prop_assert_eq!(
-                fd.read(p),
-                m.fds[f].unwrap_or(m.watermark),
-                "peak file {} of {}",
-                f,
-                i
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Applies one operation to both sides and compares the answers.
-fn apply(model: &mut Model, real: &mut Real, op: &Op) -> Result<(), TestCaseError> {
-    let pool = |i: usize| &*real.pools[i];
-    match *op {
-        Op::Charge(i, bytes) => {
-            let got = match real.pools[i].try_charge(bytes) {
-                Ok(over) => Ok(over.map(|p| real.index(p))),
-                Err(limit) => Err(real.index(limit)),
-            };
-            prop_assert_eq!(got, model.charge(i, bytes));
-        }
-        Op::Uncharge(i, bytes) => {
-            if !model.takes_descendants_bytes(i, bytes) {
-                prop_assert_eq!(real.pools[i].uncharge(bytes), model.uncharge(i, bytes));
-            }
-        }
-        Op::SetMin(i, v) => {
-            real.pools[i].set_min(v);
-            model.nodes[i].min = v;
-        }
-        Op::SetLow(i, v) => {
-            real.pools[i].set_low(v);
-            model.nodes[i].low = v;
-        }
-        Op::SetHigh(i, v) => {
-            prop_assert_eq!(real.pools[i].set_high(v), model.nodes[i].usage);
-            model.nodes[i].high = v;
-        }
-        Op::SetMax(i, v) => {
-            prop_assert_eq!(real.pools[i].set_max(v), model.nodes[i].usage);
-            model.nodes[i].max = v;
-        }
-        Op::Pin(i, bytes) => {
-            prop_assert_eq!(real.pools[i].pin(bytes), model.pin(i, bytes));
-        }
-        Op::Unpin(i, bytes) => {
-            prop_assert_eq!(real.pools[i].unpin(bytes), model.unpin(i, bytes));
-        }
-        Op::Evict {
-            limit,
-            victim,
-            evictor,
-            flags,
-            bytes,
-        } => {
-            let got = evict_valuable(limit.map(pool), pool(victim), evictor.map(pool), flags);
-            let want = model.verdict(limit, victim, evictor, flags);
-            prop_assert_eq!(got, want);
-            if got.may_evict() {
-                report_eviction(pool(victim), bytes, got);
-                model.report_eviction(victim, bytes, want);
-            }
-        }
-        Op::Below(root, i, flags) => {
-            prop_assert_eq!(
-                below_min(root.map(pool), pool(i), flags),
-                model.below(root, i, flags, false)
-            );
-            prop_assert_eq!(
-                below_low(root.map(pool), pool(i), flags),
-                model.below(root, i, flags, true)
-            );
-        }
-        Op::Protection(root, i, flags) => {
-            prop_assert_eq!(
-                effective_protection(pool(root), pool(i), flags),
-                model.protection_all(root, !flags.no_recursive_prot)[i]
-            );
-        }
-        Op::Ancestor(a, b) => {
-            let got = common_ancestor(pool(a), pool(b)).map(|p| real.index(p));
-            prop_assert_eq!(got, Some(model.lca(a, b)));
-        }
-        Op::PeakReset(i, f) => {
-            let watchers = &real.watchers[i];
-            let fds = &real.fds[i];
-            let register = fds[f].reset(pool(i), watchers.iter().map(|&w| &fds[w]));
-            if register {
-                real.watchers[i].push(f);
-            }
-            let m = &mut model.nodes[i];
-            prop_assert_eq!(register, m.fds[f].is_none());
-            m.fds[f] = Some(m.usage);
-        }
-    }
-    Ok(())
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -317,8 +150,9 @@ proptest! {
         let mut model = Model::new(&parents);
         let mut real = Real::new(&parents);
         for op in &ops {
-            apply(&mut model, &mut real, op)?;
-            check_state(&model, &real)?;
+            apply(&mut model, &mut real, op)
+                .and_then(|()| check_state(&model, &real))
+                .map_err(|e| TestCaseError::fail(format!("{:?}: {}", op, e)))?;
         }
     }
 
