@@ -322,6 +322,80 @@ pub unsafe extern "C" fn drmcg_try_charge_owner(
     }
 }
 
+/// Runs `f` on `owner`'s cgroup, or on the current task's if `owner` is null.
+///
+/// # Safety
+///
+/// `owner` is null or an owner whose reference the caller holds.
+unsafe fn with_owner<R>(
+    owner: *mut bindings::drmcg_owner,
+    f: impl FnOnce(&Css<DrmCgroup>) -> R,
+) -> R {
+    if owner.is_null() {
+        f(&Css::<DrmCgroup>::current())
+    } else {
+        // SAFETY: The caller holds a reference on `owner`.
+        f(unsafe { Css::<DrmCgroup>::borrow_raw(owner.cast()) })
+    }
+}
+
+/// Charges `size` bytes of `region` to `owner` (or to the current task's cgroup) whatever the
+/// `max` settings, for placements that must not fail, such as the destination of an eviction.
+///
+/// # Safety
+///
+/// `region` is a registered region handle; `owner` is null or an owner whose reference the
+/// caller holds; `ret_pool` is valid for writing.
+#[export]
+pub unsafe extern "C" fn drmcg_force_charge_owner(
+    region: *mut bindings::drmcg_region,
+    owner: *mut bindings::drmcg_owner,
+    size: u64,
+    ret_pool: *mut *mut bindings::drmcg_pool,
+) -> c_int {
+    // SAFETY: The caller passes a live region handle.
+    let region = unsafe { region_from_c(region) };
+    // SAFETY: `owner` is null or held by the caller.
+    let result = unsafe {
+        with_owner(owner, |css| {
+            pool::get_or_create(css, region).map(|pool| {
+                crate::notify_high(charge::force_charge(pool, size).over_high);
+                pool_get_to_c(pool)
+            })
+        })
+    };
+    let (handle, ret) = match result {
+        Ok(handle) => (handle, 0),
+        Err(e) => (ptr::null_mut(), e.to_errno()),
+    };
+    // SAFETY: The caller passes a `ret_pool` valid for writing.
+    unsafe { *ret_pool = handle };
+    ret
+}
+
+/// Returns the pool of `owner` (or of the current task's cgroup) in `region`, with a reference,
+/// or an `ERR_PTR`.
+///
+/// # Safety
+///
+/// `region` is a registered region handle; `owner` is null or an owner whose reference the
+/// caller holds.
+#[export]
+pub unsafe extern "C" fn drmcg_get_owner_pool(
+    region: *mut bindings::drmcg_region,
+    owner: *mut bindings::drmcg_owner,
+) -> *mut bindings::drmcg_pool {
+    // SAFETY: The caller passes a live region handle.
+    let region = unsafe { region_from_c(region) };
+    // SAFETY: `owner` is null or held by the caller.
+    let result = unsafe {
+        with_owner(owner, |css| {
+            pool::get_or_create(css, region).map(pool_get_to_c)
+        })
+    };
+    result.unwrap_or_else(|e| e.to_ptr())
+}
+
 /// Gives back `size` bytes charged to `pool`; the pool reference stays with the caller.
 ///
 /// # Safety
@@ -454,12 +528,13 @@ pub unsafe extern "C" fn drmcg_evict_valuable(
             pool_from_c(evictor_pool),
         )
     };
-    // Buffers that were never charged (no pool) belong to nobody: they are under no limit,
-    // but may make room when the device is full.
+    let flags = evict_flags(flags);
+    // Buffers that were never charged (no pool) belong to nobody: they are under no limit and
+    // above no `high`, but may make room when the device is full.
     let Some(test) = test else {
-        return limit.is_none();
+        return limit.is_none() && !flags.contains(EvictFlags::ONLY_OVER_HIGH);
     };
-    let verdict = evict::evict_valuable(limit, test, evictor, evict_flags(flags));
+    let verdict = evict::evict_valuable(limit, test, evictor, flags);
     if matches!(verdict, Verdict::NoButLow | Verdict::YesBelowLow) && !ret_hit_low.is_null() {
         // SAFETY: Non-null `ret_hit_low` is valid for writing.
         unsafe { *ret_hit_low = true };
@@ -652,6 +727,44 @@ mod tests {
     }
 
     #[test]
+    fn force_charge_and_owner_pool() {
+        let region = register(c"vram3", 1 << 20);
+        let (ret, pool, _) = charge(region, 4096);
+        assert_eq!(ret, 0);
+        // The current task's pool, with a reference of its own.
+        // SAFETY: `region` is registered; a null owner is the current task's cgroup.
+        let same = unsafe { drmcg_get_owner_pool(region, ptr::null_mut()) };
+        assert_eq!(same, pool);
+        // SAFETY: `same` carries a reference we give back.
+        unsafe { drmcg_pool_put(same) };
+
+        // A max below usage (set on the counter: the test runs in the root cgroup) refuses
+        // charges, not forced ones.
+        // SAFETY: We hold a reference on `pool`.
+        let counter = unsafe { pool_from_c(pool) }.map(|p| p.counter());
+        assert_eq!(counter.map(|c| c.set_max(2048)), Some(4096));
+        assert_eq!(charge(region, 4096).0, EAGAIN.to_errno());
+        let mut forced = ptr::null_mut();
+        // SAFETY: `region` is registered; the output pointer is valid.
+        let ret = unsafe { drmcg_force_charge_owner(region, ptr::null_mut(), 8192, &mut forced) };
+        assert_eq!(ret, 0);
+        assert_eq!(forced, pool);
+        assert_eq!(usage(pool), 3 * 4096);
+        assert_eq!(counter.map(|c| c.events().max), Some(1));
+        if let Some(c) = counter {
+            c.set_max(charge::UNLIMITED);
+        }
+
+        // SAFETY: We hold the references; then give them back and unregister.
+        unsafe {
+            drmcg_uncharge(pool, 3 * 4096);
+            drmcg_pool_put(forced);
+            drmcg_pool_put(pool);
+            drmcg_unregister_region(region);
+        }
+    }
+
+    #[test]
     fn charge_after_unregister_is_enodev() {
         let region = register(c"vram1", 1 << 20);
         // SAFETY: `region` came from `drmcg_register_region`; keep it alive through an extra
@@ -685,6 +798,17 @@ mod tests {
                 ptr::null_mut(),
                 ptr::null_mut(),
                 0,
+                &mut hit_low,
+            )
+        });
+        // ... but not in the first pass, which only takes from cgroups above `high`.
+        // SAFETY: Null pools are allowed.
+        assert!(!unsafe {
+            drmcg_evict_valuable(
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                bindings::drmcg_evict_flags_DRMCG_EVICT_ONLY_OVER_HIGH,
                 &mut hit_low,
             )
         });

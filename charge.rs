@@ -441,6 +441,19 @@ impl Counter {
         }
     }
 
+    /// Adds `bytes` to this level's usage whatever its `max`, saturating.
+    fn force_level(&self, bytes: u64) {
+        let usage = &self.usage.0;
+        let mut cur = usage.load(Relaxed);
+        loop {
+            // ORDERING: Fully ordered for the same reason as the update in `charge_level`.
+            match usage.cmpxchg(cur, cur.saturating_add(bytes), Full) {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
     /// Takes `bytes` out of this level's usage, clamping at zero.
     ///
     /// Returns `false` if the usage was smaller than `bytes` (and was clamped).
@@ -608,9 +621,34 @@ pub(crate) fn try_charge<'a, N: Node>(
         }
     }
 
-    // Second walk, only after the whole charge succeeded: watermarks and `high`. Each level
-    // counts one local `high` event if it is above `high`, and its hierarchical count grows by
-    // the number of such levels at or below it (each event counts in all ancestors).
+    // Second walk, only after the whole charge succeeded.
+    Ok(record_charge(node))
+}
+
+/// Charges `bytes` to `node` and all of its ancestors even beyond their `max`, for a placement
+/// that must not fail: the destination of an eviction, which a limit of the victim's own must
+/// not veto. Like a lowered `max`, this may leave usage above `max`; the levels' watermarks and
+/// `high` events are updated as by [`try_charge`]. Usage saturates at `u64::MAX`.
+pub(crate) fn force_charge<N: Node>(node: &N, bytes: u64) -> Charged<'_, N> {
+    if bytes == 0 {
+        return Charged { over_high: None };
+    }
+    let mut level = node;
+    loop {
+        level.counter().force_level(bytes);
+        propagate(level);
+        match level.parent() {
+            Some(parent) => level = parent,
+            None => return record_charge(node),
+        }
+    }
+}
+
+/// Updates the watermarks of `node` and its ancestors after a charge and counts `high` events.
+///
+/// Each level counts one local `high` event if it is above `high`, and its hierarchical count
+/// grows by the number of such levels at or below it (each event counts in all ancestors).
+fn record_charge<N: Node>(node: &N) -> Charged<'_, N> {
     let mut over_high = None;
     let mut pending_high: u64 = 0;
     let mut level = node;
@@ -632,7 +670,7 @@ pub(crate) fn try_charge<'a, N: Node>(
         add_saturating(hierarchical, pending_high);
         match level.parent() {
             Some(parent) => level = parent,
-            None => return Ok(Charged { over_high }),
+            None => return Charged { over_high },
         }
     }
 }
@@ -1035,6 +1073,33 @@ mod tests {
         assert!(uncharge(&child, 40).is_ok());
         assert!(charged(try_charge(&child, 10)).is_some());
         assert_eq!(child.counter.set_max(UNLIMITED), 50);
+    }
+
+    /// A forced charge goes past `max` at every level, counts no `max` event, and leaves
+    /// normal charges refused until usage is back under `max`.
+    #[test]
+    fn force_charge_ignores_max() {
+        let root = TestNode::new(None);
+        let parent = TestNode::new(Some(&root));
+        let child = TestNode::new(Some(&parent));
+        parent.counter.set_max(100);
+        child.counter.set_high(50);
+        set_min(&child, 30);
+        assert!(charged(try_charge(&child, 80)).is_some());
+        assert!(is(force_charge(&child, 60).over_high, &child));
+        assert_eq!(child.counter.usage(), 140);
+        assert_eq!(parent.counter.usage(), 140);
+        assert_eq!(root.counter.usage(), 140);
+        assert_eq!(parent.counter.watermark(), 140);
+        assert_eq!(parent.counter.events().max, 0);
+        assert_eq!(child.counter.events_local().high, 2);
+        assert_eq!(parent.counter.children_min_usage(), 30);
+        assert!(refused_by(try_charge(&child, 1), &parent));
+        assert!(uncharge(&child, 60).is_ok());
+        assert!(charged(try_charge(&child, 20)).is_some());
+        assert_eq!(parent.counter.usage(), 100);
+        assert!(force_charge(&child, 0).over_high.is_none());
+        assert_eq!(root.counter.usage(), 100);
     }
 
     /// `high` events count locally per level above `high` and hierarchically above it.

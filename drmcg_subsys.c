@@ -88,6 +88,8 @@ DRMCG_EXPORT_RUST_FN(drmcg_owner_get);
 DRMCG_EXPORT_RUST_FN(drmcg_owner_put);
 DRMCG_EXPORT_RUST_FN(drmcg_try_charge);
 DRMCG_EXPORT_RUST_FN(drmcg_try_charge_owner);
+DRMCG_EXPORT_RUST_FN(drmcg_force_charge_owner);
+DRMCG_EXPORT_RUST_FN(drmcg_get_owner_pool);
 DRMCG_EXPORT_RUST_FN(drmcg_uncharge);
 DRMCG_EXPORT_RUST_FN(drmcg_pool_get);
 DRMCG_EXPORT_RUST_FN(drmcg_pool_put);

@@ -137,7 +137,8 @@ impl Bytes<'_> {
     /// One operation on a tree of `n` nodes.
     fn op(&mut self, n: usize) -> FuzzOp {
         FuzzOp::Op(match self.u8() % 50 {
-            0..=11 => Op::Charge(self.node(n), self.amount()),
+            0..=10 => Op::Charge(self.node(n), self.amount()),
+            11 => Op::ForceCharge(self.node(n), self.amount()),
             12..=17 => Op::Uncharge(self.node(n), self.amount()),
             18..=20 => Op::SetMin(self.node(n), self.setting()),
             21..=23 => Op::SetLow(self.node(n), self.setting()),

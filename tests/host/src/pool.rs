@@ -293,6 +293,11 @@ impl Pool {
             .map_err(|hit| hit.limit)
     }
 
+    /// Charges `bytes` whatever the `max` settings: the lowest pool above `high`.
+    pub fn force_charge(&self, bytes: u64) -> Option<&Pool> {
+        charge::force_charge(self, bytes).over_high
+    }
+
     /// Uncharges `bytes`.
     pub fn uncharge(&self, bytes: u64) -> Result<(), UnchargeError> {
         charge::uncharge(self, bytes).map_err(|e| match e {

@@ -71,6 +71,7 @@ fn op(n: usize) -> impl Strategy<Value = Op> {
     let opt = proptest::option::of(0..n);
     prop_oneof![
         12 => (node.clone(), amount()).prop_map(|(i, a)| Op::Charge(i, a)),
+        2 => (node.clone(), amount()).prop_map(|(i, a)| Op::ForceCharge(i, a)),
         6 => (node.clone(), amount()).prop_map(|(i, a)| Op::Uncharge(i, a)),
         3 => (node.clone(), setting()).prop_map(|(i, v)| Op::SetMin(i, v)),
         3 => (node.clone(), setting()).prop_map(|(i, v)| Op::SetLow(i, v)),

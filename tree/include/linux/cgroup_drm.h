@@ -158,6 +158,39 @@ int drmcg_try_charge_owner(struct drmcg_region *region,
 			   struct drmcg_pool **ret_limit_pool);
 
 /**
+ * drmcg_force_charge_owner() - charge bytes to an owner beyond its limits
+ * @region: a registered region
+ * @owner: the owner, or NULL for the current task's cgroup
+ * @size: bytes to charge
+ * @ret_pool: set on success to the charged pool, with a reference
+ *
+ * Charges like drmcg_try_charge_owner() but whatever drm.max says, for
+ * placements that must not fail: the destination of an eviction, which a
+ * limit of the victim's own must not veto. Usage may end above max, as
+ * after max is lowered.
+ *
+ * Return: 0; -ENODEV if @region is unregistered; -ENOMEM.
+ */
+int drmcg_force_charge_owner(struct drmcg_region *region,
+			     struct drmcg_owner *owner, u64 size,
+			     struct drmcg_pool **ret_pool);
+
+/**
+ * drmcg_get_owner_pool() - the pool of an owner in a region
+ * @region: a registered region
+ * @owner: the owner, or NULL for the current task's cgroup
+ *
+ * For callers that need the evictor's pool when its charge was refused
+ * (drmcg_try_charge() returns no pool then), e.g. to evict only within
+ * its own subtree.
+ *
+ * Return: the pool, with a reference; ERR_PTR(-ENODEV) if @region is
+ * unregistered; ERR_PTR(-ENOMEM).
+ */
+struct drmcg_pool *drmcg_get_owner_pool(struct drmcg_region *region,
+					struct drmcg_owner *owner);
+
+/**
  * drmcg_uncharge() - give back charged bytes
  * @pool: the pool they were charged to, or NULL
  * @size: bytes to give back
@@ -315,6 +348,20 @@ static inline int drmcg_try_charge_owner(struct drmcg_region *region,
 					 struct drmcg_pool **ret_limit_pool)
 {
 	return drmcg_try_charge(region, size, ret_pool, ret_limit_pool);
+}
+
+static inline int drmcg_force_charge_owner(struct drmcg_region *region,
+					   struct drmcg_owner *owner, u64 size,
+					   struct drmcg_pool **ret_pool)
+{
+	*ret_pool = NULL;
+	return 0;
+}
+
+static inline struct drmcg_pool *
+drmcg_get_owner_pool(struct drmcg_region *region, struct drmcg_owner *owner)
+{
+	return NULL;
 }
 
 static inline void drmcg_uncharge(struct drmcg_pool *pool, u64 size)

@@ -134,9 +134,32 @@ impl Model {
             }
         }
         self.nodes[node].own += bytes;
+        Ok(self.record_charge(&path, bytes))
+    }
+
+    /// Charges `bytes` whatever the `max` settings: the lowest node above high.
+    pub(crate) fn force_charge(&mut self, node: usize, bytes: u64) -> Option<usize> {
+        if bytes == 0 {
+            return None;
+        }
+        let path = self.path(node);
+        self.nodes[node].own += bytes;
+        self.record_charge(&path, bytes)
+    }
+
+    /// Returns whether forcing `bytes` into `node` would overflow a level's usage, where the
+    /// core saturates: the generated operations avoid it.
+    pub(crate) fn force_overflows(&self, node: usize, bytes: u64) -> bool {
+        self.path(node)
+            .into_iter()
+            .any(|n| self.nodes[n].usage.checked_add(bytes).is_none())
+    }
+
+    /// Adds a charge of `bytes` along `path` (node first): usage, watermarks, `high` events.
+    fn record_charge(&mut self, path: &[usize], bytes: u64) -> Option<usize> {
         let mut over_high = None;
         let mut pending = 0;
-        for &n in &path {
+        for &n in path {
             let m = &mut self.nodes[n];
             m.usage += bytes;
             m.watermark = m.watermark.max(m.usage);
@@ -151,7 +174,7 @@ impl Model {
             }
             m.events.high += pending;
         }
-        Ok(over_high)
+        over_high
     }
 
     /// Uncharges `bytes`.

@@ -33,6 +33,8 @@ use crate::model::{
 pub(crate) enum Op {
     /// `try_charge`.
     Charge(usize, u64),
+    /// `force_charge`.
+    ForceCharge(usize, u64),
     /// `uncharge`.
     Uncharge(usize, u64),
     /// `set_min`.
@@ -182,6 +184,12 @@ pub(crate) fn apply(model: &mut Model, real: &mut Real, op: &Op) -> Result<(), M
                 Err(limit) => Err(real.index(limit)),
             };
             same(got, model.charge(i, bytes), "try_charge")?;
+        }
+        Op::ForceCharge(i, bytes) => {
+            if !model.force_overflows(i, bytes) {
+                let got = real.pools[i].force_charge(bytes).map(|p| real.index(p));
+                same(got, model.force_charge(i, bytes), "force_charge")?;
+            }
         }
         Op::Uncharge(i, bytes) => {
             if !model.takes_descendants_bytes(i, bytes) {
