@@ -65,9 +65,11 @@ cp "$REPO"/tests/guest/lib/* "$root/lib/drmcg/" 2>/dev/null || true
 place() {
 	case "$1" in
 	*.c)
-		# The kernel's UAPI headers (drm/qxl_drm.h, ...) come from its tree.
+		# The kernel's UAPI headers (drm/qxl_drm.h, ...) come from its tree,
+		# the test device's ioctls from its driver folder.
 		${CC:-gcc} -static -O2 -Wall -Wextra -Werror \
 			-D__user= -I "$REPO/tests/guest/lib" \
+			-I "$REPO/tree/drivers/gpu/drm/drmcg_test" \
 			${SRC:+-idirafter "$SRC/include/uapi"} -o "$2" "$1" ||
 			die "cannot build $1"
 		;;

@@ -10,20 +10,19 @@
  * done, then waits for a signal. One process holds the device (only the DRM
  * master may allocate on qxl).
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <drm/drm.h>
-#include <drm/qxl_drm.h>
+#include "drmcg_qxl.h"
 
 int main(int argc, char **argv)
 {
+	char card[64];
 	int fd, i, j;
 
-	fd = open("/dev/dri/card0", O_RDWR);
+	fd = qxl_open(card, sizeof(card));
 	if (fd < 0 || argc < 3 || argc % 2 == 0) {
 		fprintf(stderr, "usage: qxl_jobs CGROUP COUNT [CGROUP COUNT ...]\n");
 		return 1;

@@ -16,10 +16,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <drm/drm.h>
-#include <drm/drmcg_test_drm.h>
+#include "drmcg_test_drm.h"
 
 #include "drmcg_drm.h"
 #include "drmcg_protection.h"
@@ -190,7 +191,7 @@ static void t_owner(int fd)
 	check(cur("ta", tile0) == 0 && cur("ta", tile1) == 12 * MB,
 	      "ta after the move: tile0 %lld tile1 %lld", cur("ta", tile0),
 	      cur("ta", tile1));
-	check(cur("tb", tile1) <= 0, "tb charged %lld", cur("tb", tile1));
+	check(cur("tb", tile1) == 0, "tb charged %lld", cur("tb", tile1));
 	check(validate(fd, b, SYSTEM, 0) == 0, "move b to system");
 	check(cur("ta", sys) == 4 * MB, "ta system %lld", cur("ta", sys));
 
@@ -230,7 +231,7 @@ static void t_evict_and_no_evict(int fd)
 		n += where(fd, a[i]) == TILE0;
 	check(n == 4, "%d of ta's buffers left in tile0", n);
 	check(cur("ta", tile0) == 256 * MB, "ta tile0 %lld", cur("ta", tile0));
-	check(cur("tc", tile0) <= 0, "tc tile0 %lld", cur("tc", tile0));
+	check(cur("tc", tile0) == 0, "tc tile0 %lld", cur("tc", tile0));
 
 	/* tb may: the least recently used buffer goes to system memory. */
 	cg_enter("tb");
@@ -264,6 +265,51 @@ static void t_evict_and_no_evict(int fd)
 	rmcg("tc");
 }
 
+/*
+ * Limits of a cgroup's own: its max in the system region cannot make its
+ * buffers unevictable (the eviction charges past it), and a no-evict
+ * allocation refused by its own max makes room among its own buffers.
+ */
+static void t_own_limits(int fd)
+{
+	unsigned int a[4], b, c;
+	long long h;
+	int i;
+
+	printf("-- own limits\n");
+	mkcg("ta");
+	mkcg("tb");
+	mkcg("tc");
+	check(cg_put("ta", "drm.max", "%s 0", sys) == 0, "ta system max");
+	cg_enter("ta");
+	for (i = 0; i < 4; i++)
+		a[i] = new_bo(fd, 64 * MB, TILE0);
+	cg_enter("tb");
+	b = new_bo(fd, 64 * MB, TILE0);
+	check(where(fd, a[0]) == SYSTEM, "a[0] in %d", where(fd, a[0]));
+	check(cur("ta", sys) == 64 * MB, "ta system %lld over its max 0",
+	      cur("ta", sys));
+	check(cg_get("ta", "drm.events", sys, "max") == 0, "max events");
+	for (i = 0; i < 4; i++)
+		release(fd, a[i]);
+	release(fd, b);
+
+	check(cg_put("tc", "drm.max", "%s 64M", tile0) == 0, "tc max");
+	cg_enter("tc");
+	c = new_bo(fd, 64 * MB, TILE0);
+	h = create(fd, 64 * MB, TILE0, DRMCG_TEST_NO_EVICT_OTHERS);
+	check(h > 0, "no-evict create within its own limit: %lld", h);
+	check(where(fd, c) == SYSTEM && cur("tc", tile0) == 64 * MB,
+	      "tc's own buffer was not evicted");
+	release(fd, c);
+	if (h > 0)
+		release(fd, h);
+	cg_enter("");
+	rmcg("ta");
+	rmcg("tb");
+	rmcg("tc");
+}
+
 /* Pinned buffers are reported in drm.stat and never evicted. */
 static void t_pin(int fd)
 {
@@ -286,7 +332,16 @@ static void t_pin(int fd)
 	check(where(fd, a) == TILE1, "pinned buffer moved");
 	check(validate(fd, a, SYSTEM, 0) == -EINVAL, "moving a pinned buffer");
 
+	/* A failed move after an unpin keeps the pin; a second pin is refused. */
+	b = new_bo(fd, 256 * MB, TILE0);
+	check(validate(fd, b, TILE0, DRMCG_TEST_PIN) == 0, "pin tile0");
 	cg_enter("ta");
+	check(validate(fd, a, TILE0, DRMCG_TEST_UNPIN) == -ENOSPC,
+	      "unpin and move into a pinned-full tile");
+	check(where(fd, a) == TILE1 && stat_of("ta", tile1, "pinned") == 48 * MB,
+	      "pin lost by a failed move");
+	check(validate(fd, a, TILE1, DRMCG_TEST_PIN) == -EBUSY, "second pin");
+	release(fd, b);
 	check(validate(fd, a, TILE1, DRMCG_TEST_UNPIN) == 0, "unpin");
 	check(stat_of("ta", tile1, "pinned") == 0, "ta pinned after unpin");
 	cg_enter("tb");
@@ -332,8 +387,9 @@ static void t_over_high(int fd)
 	b = new_bo(fd, 64 * MB, TILE0);
 	check(where(fd, c[0]) == TILE0 && where(fd, c[1]) == TILE0,
 	      "tc (within high) was evicted");
-	/* Background reclaim towards high may have evicted more of ta. */
-	check(cur("ta", tile0) <= 64 * MB, "ta tile0 %lld", cur("ta", tile0));
+	check(cur("ta", tile0) == 64 * MB, "ta tile0 %lld", cur("ta", tile0));
+	check(stat_of("ta", tile0, "evictions") == 1, "ta evictions %lld",
+	      stat_of("ta", tile0, "evictions"));
 
 	release(fd, c[0]);
 	release(fd, c[1]);
@@ -428,7 +484,11 @@ static void t_lower_max(int fd)
  */
 static int t_unbind(int fd)
 {
+	int ready[2], status = 0, i, ret;
+	unsigned int mover;
 	long long h;
+	pid_t pid;
+	char c;
 
 	printf("-- unbind with buffers alive\n");
 	mkcg("tu");
@@ -437,7 +497,23 @@ static int t_unbind(int fd)
 	new_bo(fd, 8 * MB, TILE1);
 	check(cur("tu", tile0) == 16 * MB, "tu tile0 %lld", cur("tu", tile0));
 
+	/* A child moves a buffer back and forth while the device goes. */
+	mover = new_bo(fd, MB, TILE0);
+	check(pipe(ready) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0;; i++) {
+			ret = validate(fd, mover, i & 1 ? TILE0 : TILE1, 0);
+			if (i == 16 && write(ready[1], "", 1) != 1)
+				_exit(2);
+			if (ret)
+				_exit(ret == -ENODEV ? 0 : 1);
+		}
+	}
+	check(read(ready[0], &c, 1) == 1, "mover started");
 	check(put(PLATFORM_DRIVER "/unbind", DRIVER) == 0, "unbind");
+	check(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "mover during unbind: %#x", status);
 	check(cg_get("", "drm.capacity", tile0, NULL) == -1,
 	      "region still registered");
 	check(cur("tu", tile0) == -1, "tu still lists %s", tile0);
@@ -487,6 +563,7 @@ int main(void)
 	t_min_and_low(fd, "drm.low");
 	t_owner(fd);
 	t_evict_and_no_evict(fd);
+	t_own_limits(fd);
 	t_pin(fd);
 	t_over_high(fd);
 	t_lower_max(fd);

@@ -2,12 +2,14 @@
 /*
  * Interface of the drm cgroup test device (CONFIG_DRM_DRMCG_TEST): a
  * TTM device with two VRAM tiles and a system domain, for testing the drm
- * cgroup controller's accounting and eviction. Not for production use.
+ * cgroup controller's accounting and eviction. Not a stable ABI: the
+ * header stays with the driver, and only the controller's own tests use
+ * it (built against the kernel's UAPI headers).
  */
-#ifndef _UAPI_DRMCG_TEST_DRM_H_
-#define _UAPI_DRMCG_TEST_DRM_H_
+#ifndef _DRMCG_TEST_DRM_H_
+#define _DRMCG_TEST_DRM_H_
 
-#include "drm.h"
+#include <drm/drm.h>
 
 #if defined(__cplusplus)
 extern "C" {
@@ -25,8 +27,10 @@ extern "C" {
  * Flags of create and validate:
  * NO_EVICT_OTHERS: make room only by evicting the caller's own cgroup (and
  *	its descendants); fail with ENOSPC rather than evict another's.
- * PIN: pin the buffer where it lands (create, validate).
- * UNPIN: unpin it (validate only, and before the placement is changed).
+ * PIN: pin the buffer where it lands (create, validate); EBUSY if it is
+ *	pinned already.
+ * UNPIN: unpin it (validate only, before the placement is changed; pinned
+ *	again if that fails).
  */
 #define DRMCG_TEST_NO_EVICT_OTHERS	(1 << 0)
 #define DRMCG_TEST_PIN			(1 << 1)
@@ -34,7 +38,7 @@ extern "C" {
 
 /**
  * struct drm_drmcg_test_create - create a buffer
- * @size: bytes, rounded up to pages
+ * @size: bytes, rounded up to pages; at most the largest of @domains
  * @domains: DRMCG_TEST_DOMAIN_*, at least one
  * @flags: DRMCG_TEST_NO_EVICT_OTHERS, DRMCG_TEST_PIN
  * @handle: out, the GEM handle; free it with DRM_IOCTL_GEM_CLOSE
@@ -100,4 +104,4 @@ struct drm_drmcg_test_query {
 }
 #endif
 
-#endif /* _UAPI_DRMCG_TEST_DRM_H_ */
+#endif /* _DRMCG_TEST_DRM_H_ */

@@ -4,7 +4,7 @@
  * two VRAM tiles ("tile0", "tile1") of configurable size and a system
  * domain, each accounted in its own drm cgroup region. Userspace creates,
  * pins, re-validates and frees buffers through the ioctls of
- * <uapi/drm/drmcg_test_drm.h>; the tiles have no backing store, so a move
+ * drmcg_test_drm.h; the tiles have no backing store, so a move
  * only changes a buffer's placement and tests can use any size.
  *
  * The device is a platform device named "drmcg_test" (its DRM unique name,
@@ -35,7 +35,8 @@
 #include <drm/ttm/ttm_placement.h>
 #include <drm/ttm/ttm_range_manager.h>
 #include <drm/ttm/ttm_tt.h>
-#include <uapi/drm/drmcg_test_drm.h>
+
+#include "drmcg_test_drm.h"
 
 #define DRIVER_NAME "drmcg_test"
 #define DRIVER_DESC "drm cgroup test device"
@@ -74,6 +75,8 @@ struct drmcg_test_device {
 	struct drm_device drm;
 	struct ttm_device bdev;
 	struct drmcg_region *region[DRMCG_TEST_NUM_REGIONS];
+	/* Size of each region in bytes. */
+	u64 size[DRMCG_TEST_NUM_REGIONS];
 };
 
 struct drmcg_test_bo {
@@ -191,37 +194,46 @@ static int drmcg_test_create_ioctl(struct drm_device *drm, void *data,
 	struct ttm_place places[DRMCG_TEST_NUM_REGIONS];
 	struct ttm_placement placement;
 	struct drmcg_test_bo *bo;
-	u64 size;
-	int ret;
+	u64 largest = 0;
+	int i, idx, ret;
 
-	if (!args->size || args->size > U64_MAX - PAGE_SIZE ||
-	    !args->domains || args->domains & ~DRMCG_TEST_DOMAINS ||
+	if (!args->domains || args->domains & ~DRMCG_TEST_DOMAINS ||
 	    args->flags & ~(DRMCG_TEST_NO_EVICT_OTHERS | DRMCG_TEST_PIN) ||
 	    args->pad)
 		return -EINVAL;
-	size = PAGE_ALIGN(args->size);
-	if (size > (u64)SIZE_MAX)
+	for (i = 0; i < DRMCG_TEST_NUM_REGIONS; i++) {
+		if (args->domains & drmcg_test_regions[i].domain)
+			largest = max(largest, tdev->size[i]);
+	}
+	/* The sizes are whole pages. */
+	if (!args->size || args->size > largest)
 		return -EINVAL;
 
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
 	bo = kzalloc_obj(*bo);
-	if (!bo)
-		return -ENOMEM;
-	drm_gem_private_object_init(drm, &bo->tbo.base, size);
+	if (!bo) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	drm_gem_private_object_init(drm, &bo->tbo.base, PAGE_ALIGN(args->size));
 	bo->tbo.base.funcs = &drmcg_test_gem_funcs;
 
 	drmcg_test_placement(args->domains, places, &placement);
 	/* Charges the caller's cgroup; on failure @bo is destroyed. */
-	ret = ttm_bo_init_reserved(&tdev->bdev, &bo->tbo, ttm_bo_type_device,
+	ret = ttm_bo_init_reserved(&tdev->bdev, &bo->tbo, ttm_bo_type_kernel,
 				   &placement, 0, &ctx, NULL, NULL,
 				   drmcg_test_bo_destroy);
 	if (ret)
-		return ret;
+		goto out;
 	if (args->flags & DRMCG_TEST_PIN)
 		ttm_bo_pin(&bo->tbo);
 	ttm_bo_unreserve(&bo->tbo);
 
 	ret = drm_gem_handle_create(file, &bo->tbo.base, &args->handle);
 	drm_gem_object_put(&bo->tbo.base);
+out:
+	drm_dev_exit(idx);
 	return ret;
 }
 
@@ -259,7 +271,7 @@ static int drmcg_test_validate_ioctl(struct drm_device *drm, void *data,
 	struct ttm_place places[DRMCG_TEST_NUM_REGIONS];
 	struct ttm_placement placement;
 	struct ttm_buffer_object *tbo;
-	int ret = 0;
+	int idx, ret = 0;
 
 	if (!args->domains || args->domains & ~DRMCG_TEST_DOMAINS ||
 	    args->flags & ~(DRMCG_TEST_NO_EVICT_OTHERS | DRMCG_TEST_PIN |
@@ -267,23 +279,31 @@ static int drmcg_test_validate_ioctl(struct drm_device *drm, void *data,
 	    (args->flags & DRMCG_TEST_PIN && args->flags & DRMCG_TEST_UNPIN) ||
 	    args->pad)
 		return -EINVAL;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
 	tbo = drmcg_test_lookup(file, args->handle);
-	if (IS_ERR(tbo))
-		return PTR_ERR(tbo);
-
-	if (args->flags & DRMCG_TEST_UNPIN) {
-		if (!tbo->pin_count) {
-			ret = -EINVAL;
-			goto out;
-		}
-		ttm_bo_unpin(tbo);
+	if (IS_ERR(tbo)) {
+		ret = PTR_ERR(tbo);
+		goto out_exit;
 	}
+
+	/* One pin at most: a test device has no use for nested pins. */
+	if ((args->flags & DRMCG_TEST_UNPIN && !tbo->pin_count) ||
+	    (args->flags & DRMCG_TEST_PIN && tbo->pin_count)) {
+		ret = args->flags & DRMCG_TEST_PIN ? -EBUSY : -EINVAL;
+		goto out;
+	}
+	if (args->flags & DRMCG_TEST_UNPIN)
+		ttm_bo_unpin(tbo);
 	drmcg_test_placement(args->domains, places, &placement);
 	ret = ttm_bo_validate(tbo, &placement, &ctx);
-	if (!ret && args->flags & DRMCG_TEST_PIN)
+	/* The buffer has not moved: pinned as before, or as asked. */
+	if (ret ? args->flags & DRMCG_TEST_UNPIN : args->flags & DRMCG_TEST_PIN)
 		ttm_bo_pin(tbo);
 out:
 	drmcg_test_unlookup(tbo);
+out_exit:
+	drm_dev_exit(idx);
 	return ret;
 }
 
@@ -292,22 +312,29 @@ static int drmcg_test_query_ioctl(struct drm_device *drm, void *data,
 {
 	struct drm_drmcg_test_query *args = data;
 	struct ttm_buffer_object *tbo;
-	int i;
+	struct drm_gem_object *obj;
+	int i, ret;
 
 	if (args->pad)
 		return -EINVAL;
-	tbo = drmcg_test_lookup(file, args->handle);
-	if (IS_ERR(tbo))
-		return PTR_ERR(tbo);
-
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	tbo = to_tbo(obj);
+	/* Not ttm_bo_reserve(): a query must not reorder the LRU. */
+	ret = dma_resv_lock_interruptible(tbo->base.resv, NULL);
+	if (ret)
+		goto out;
 	args->domain = 0;
 	for (i = 0; tbo->resource && i < DRMCG_TEST_NUM_REGIONS; i++) {
 		if (tbo->resource->mem_type == drmcg_test_regions[i].mem_type)
 			args->domain = drmcg_test_regions[i].domain;
 	}
 	args->pin_count = tbo->pin_count;
-	drmcg_test_unlookup(tbo);
-	return 0;
+	dma_resv_unlock(tbo->base.resv);
+out:
+	drm_gem_object_put(obj);
+	return ret;
 }
 
 static const struct drm_ioctl_desc drmcg_test_ioctls[] = {
@@ -374,15 +401,16 @@ static void drmcg_test_ttm_fini(struct drm_device *drm, void *arg)
 
 static int drmcg_test_init_regions(struct drmcg_test_device *tdev)
 {
-	const u64 sizes[DRMCG_TEST_NUM_REGIONS] = {
-		[DRMCG_TEST_TILE0] = (u64)tile0_mb << 20,
-		[DRMCG_TEST_TILE1] = (u64)tile1_mb << 20,
-		[DRMCG_TEST_SYSTEM] = (u64)totalram_pages() << PAGE_SHIFT,
-	};
+	/* The parameters may change meanwhile: read each once. */
+	unsigned long mb0 = READ_ONCE(tile0_mb), mb1 = READ_ONCE(tile1_mb);
+	u64 *sizes = tdev->size;
 	int i, ret;
 
-	if (!tile0_mb || !tile1_mb || tile0_mb > SZ_1M || tile1_mb > SZ_1M)
+	if (!mb0 || !mb1 || mb0 > SZ_1M || mb1 > SZ_1M)
 		return -EINVAL;
+	sizes[DRMCG_TEST_TILE0] = (u64)mb0 << 20;
+	sizes[DRMCG_TEST_TILE1] = (u64)mb1 << 20;
+	sizes[DRMCG_TEST_SYSTEM] = (u64)totalram_pages() << PAGE_SHIFT;
 	ret = ttm_range_man_init(&tdev->bdev, TTM_PL_VRAM, false,
 				 sizes[DRMCG_TEST_TILE0] >> PAGE_SHIFT);
 	if (ret)
@@ -439,7 +467,9 @@ static int drmcg_test_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 	platform_set_drvdata(pdev, tdev);
-	drm_info(drm, "tile0 %lu MiB, tile1 %lu MiB\n", tile0_mb, tile1_mb);
+	drm_info(drm, "tile0 %llu MiB, tile1 %llu MiB\n",
+		 tdev->size[DRMCG_TEST_TILE0] >> 20,
+		 tdev->size[DRMCG_TEST_TILE1] >> 20);
 	return 0;
 }
 
