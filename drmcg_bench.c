@@ -13,9 +13,11 @@
  *   charge-dmem N         the same, dmem only
  *   first                 the first charge of this cgroup (pool creation): ns
  *   hold                  charge 4 KiB here and keep it (an eviction victim)
- *   evict N first|last    N eviction decisions, device full, for the first
- *                         or the last held charge, with the writer's cgroup
- *                         as the evictor: ns per decision and the verdicts
+ *   evict first|last      eviction decisions, device full, for the first or
+ *                         the last held charge, with the writer's cgroup as
+ *                         the evictor: ns per decision and the verdicts
+ *                         (each controller's loop runs for at least
+ *                         BENCH_MIN_NS per repetition)
  *   release               give back every held charge
  *
  * dmem's decision is made the way TTM makes it: the common ancestor of
@@ -36,6 +38,7 @@
 #define BENCH_SIZE	4096
 #define BENCH_REPS	5
 #define BENCH_MAX_HELD	20000
+#define BENCH_MIN_NS	(2 * NSEC_PER_MSEC)
 
 struct drmcg_bench_held {
 	struct drmcg_pool *drm;
@@ -156,16 +159,85 @@ static void bench_release(void)
 	}
 }
 
-static int bench_evict(unsigned long n, bool last)
+/* One eviction decision's operands, and its last verdict. */
+struct drmcg_bench_evict {
+	struct drmcg_bench_held *victim, *me;
+	bool yes;
+};
+
+/* @n decisions of the drm controller. */
+static void bench_evict_drm(struct drmcg_bench_evict *e, unsigned long n)
 {
-	struct drmcg_bench_held *victim, me;
-	bool drm_yes = false, dmem_yes = false, low;
-	u64 t_drm[BENCH_REPS], t_dmem[BENCH_REPS];
+	unsigned long i;
+	bool low;
+
+	for (i = 0; i < n; i++) {
+		low = false;
+		e->yes = drmcg_evict_valuable(NULL, e->victim->drm, e->me->drm, 0,
+					      &low);
+	}
+}
+
+/* The same for dmem, the way TTM decides: below the common ancestor. */
+static void bench_evict_dmem(struct drmcg_bench_evict *e, unsigned long n)
+{
+	unsigned long i;
+	bool low;
+
+	for (i = 0; i < n; i++) {
+		struct dmem_cgroup_pool_state *ancestor;
+
+		low = false;
+		ancestor = dmem_cgroup_get_common_ancestor(e->victim->dmem,
+							   e->me->dmem);
+		e->yes = dmem_cgroup_state_evict_valuable(ancestor,
+							  e->victim->dmem,
+							  false, &low);
+		dmem_cgroup_pool_state_put(ancestor);
+	}
+}
+
+/*
+ * Median over BENCH_REPS runs of ns per decision of @loop, each run long
+ * enough (BENCH_MIN_NS) for the clock and interruptions not to dominate.
+ */
+static u64 bench_evict_time(void (*loop)(struct drmcg_bench_evict *e,
+					 unsigned long n),
+			    struct drmcg_bench_evict *e)
+{
+	unsigned long n = 1;
+	u64 t[BENCH_REPS], start;
 	int r;
 
-	if (!bench_nr_held || !n)
+	for (;;) {
+		start = ktime_get_ns();
+		loop(e, n);
+		if (ktime_get_ns() - start >= BENCH_MIN_NS || n >= (1UL << 24))
+			break;
+		n *= 2;
+		cond_resched();
+	}
+	for (r = 0; r < BENCH_REPS; r++) {
+		start = ktime_get_ns();
+		loop(e, n);
+		t[r] = div64_u64(ktime_get_ns() - start, n);
+		cond_resched();
+	}
+	sort(t, BENCH_REPS, sizeof(t[0]), cmp_u64, NULL);
+	return t[BENCH_REPS / 2];
+}
+
+static int bench_evict(bool last)
+{
+	struct drmcg_bench_evict e = {};
+	struct drmcg_bench_held me;
+	bool drm_yes;
+	u64 drm, dmem;
+
+	if (!bench_nr_held)
 		return -EINVAL;
-	victim = &bench_held[last ? bench_nr_held - 1 : 0];
+	e.victim = &bench_held[last ? bench_nr_held - 1 : 0];
+	e.me = &me;
 	if (drmcg_try_charge(bench_drm, BENCH_SIZE, &me.drm, NULL))
 		return -ENOSPC;
 	if (dmem_cgroup_try_charge(bench_dmem, BENCH_SIZE, &me.dmem, NULL)) {
@@ -173,37 +245,12 @@ static int bench_evict(unsigned long n, bool last)
 		drmcg_pool_put(me.drm);
 		return -ENOSPC;
 	}
-	for (r = 0; r < BENCH_REPS; r++) {
-		u64 start = ktime_get_ns();
-		unsigned long i;
-
-		for (i = 0; i < n; i++) {
-			low = false;
-			drm_yes = drmcg_evict_valuable(NULL, victim->drm, me.drm,
-						       0, &low);
-		}
-		t_drm[r] = div64_u64(ktime_get_ns() - start, n);
-
-		start = ktime_get_ns();
-		for (i = 0; i < n; i++) {
-			struct dmem_cgroup_pool_state *ancestor;
-
-			low = false;
-			ancestor = dmem_cgroup_get_common_ancestor(victim->dmem,
-								   me.dmem);
-			dmem_yes = dmem_cgroup_state_evict_valuable(ancestor,
-								    victim->dmem,
-								    false, &low);
-			dmem_cgroup_pool_state_put(ancestor);
-		}
-		t_dmem[r] = div64_u64(ktime_get_ns() - start, n);
-		cond_resched();
-	}
-	sort(t_drm, BENCH_REPS, sizeof(t_drm[0]), cmp_u64, NULL);
-	sort(t_dmem, BENCH_REPS, sizeof(t_dmem[0]), cmp_u64, NULL);
+	drm = bench_evict_time(bench_evict_drm, &e);
+	drm_yes = e.yes;
+	dmem = bench_evict_time(bench_evict_dmem, &e);
 	pr_info("drmcg_bench: evict %s of %u drm=%llu dmem=%llu drm_evicts=%d dmem_evicts=%d\n",
-		last ? "last" : "first", bench_nr_held, t_drm[BENCH_REPS / 2],
-		t_dmem[BENCH_REPS / 2], drm_yes, dmem_yes);
+		last ? "last" : "first", bench_nr_held, drm, dmem, drm_yes,
+		e.yes);
 	drmcg_uncharge(me.drm, BENCH_SIZE);
 	drmcg_pool_put(me.drm);
 	dmem_cgroup_uncharge(me.dmem, BENCH_SIZE);
@@ -233,11 +280,11 @@ static int bench_setup(void)
 
 static int bench_cmd(const char *buf)
 {
-	char cmd[16], arg[8] = "";
+	char cmd[16];
 	unsigned long n = 0;
 	int fields;
 
-	fields = sscanf(buf, "%15s %lu %7s", cmd, &n, arg);
+	fields = sscanf(buf, "%15s %lu", cmd, &n);
 	if (fields < 1)
 		return -EINVAL;
 	if (!strcmp(cmd, "setup"))
@@ -251,6 +298,14 @@ static int bench_cmd(const char *buf)
 	if (!strcmp(cmd, "release")) {
 		bench_release();
 		return 0;
+	}
+	if (!strcmp(cmd, "evict")) {
+		char where[8];
+
+		if (sscanf(buf, "%*s %7s", where) != 1 ||
+		    (strcmp(where, "first") && strcmp(where, "last")))
+			return -EINVAL;
+		return bench_evict(!strcmp(where, "last"));
 	}
 	if (fields < 2 || !n)
 		return -EINVAL;
@@ -273,8 +328,6 @@ static int bench_cmd(const char *buf)
 			task_pid_nr(current), n, ktime_get_ns() - start);
 		return 0;
 	}
-	if (!strcmp(cmd, "evict"))
-		return bench_evict(n, !strcmp(arg, "last"));
 	return -EINVAL;
 }
 

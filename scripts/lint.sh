@@ -27,7 +27,7 @@ make -s -C "$SRC" O="$OUT" "${mk[@]}" -j"$JOBS" rust/ kernel/cgroup/drm/ >/dev/n
 log "checkpatch"
 cd "$REPO"
 "$SRC/scripts/checkpatch.pl" --no-tree --quiet --strict -f \
-	drmcg_subsys.c drmcg_test.c drmcg_internal.h \
+	drmcg_subsys.c drmcg_test.c drmcg_bench.c drmcg_internal.h \
 	tree/include/linux/cgroup_drm.h tree/rust/helpers/cgroup.c \
 	tree/drivers/gpu/drm/drmcg_test/drmcg_test_drv.c \
 	tree/drivers/gpu/drm/ttm/tests/ttm_drmcg_test.c || status=1

@@ -61,9 +61,7 @@ for n in 10 100 1000; do
 	done
 	move $CG/e/ev
 	for w in first last; do
-		reps=2000
-		[ $n -ge 1000 ] && reps=200
-		cmd evict $reps $w
+		cmd evict $w
 		r=$(last "evict $w of $n ")
 		row "evict decision, $n siblings, victim $w (ns)" "$(val "$r" drm)" "$(val "$r" dmem)" ns
 	done
