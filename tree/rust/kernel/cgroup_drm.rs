@@ -153,6 +153,35 @@ impl<T: Reclaim> Region<T> {
         self.charge(Some(owner), size)
     }
 
+    /// Charges `size` bytes to `owner`'s cgroup (the current task's if `None`) whatever `max`
+    /// says, for placements that must not fail: the destination of an eviction, which a limit
+    /// of the victim's own must not veto.
+    pub fn force_charge(&self, owner: Option<&Owner>, size: u64) -> Result<Charge> {
+        let mut pool = ptr::null_mut();
+        let owner = owner.map_or(ptr::null_mut(), |o| o.ptr.as_ptr());
+        // SAFETY: The region is registered (type invariant), `owner` is null or holds a
+        // reference, the output pointer is valid.
+        to_result(unsafe {
+            bindings::drmcg_force_charge_owner(self.ptr.as_ptr(), owner, size, &mut pool)
+        })?;
+        // INVARIANT: On success `pool` holds a reference and `size` bytes are charged.
+        NonNull::new(pool)
+            .map(|pool| Charge { pool, size })
+            .ok_or(EINVAL)
+    }
+
+    /// Returns the pool of `owner`'s cgroup (the current task's if `None`) in this region, e.g.
+    /// the evictor's when its own limit refused a charge.
+    pub fn owner_pool(&self, owner: Option<&Owner>) -> Result<PoolRef> {
+        let owner = owner.map_or(ptr::null_mut(), |o| o.ptr.as_ptr());
+        // SAFETY: The region is registered (type invariant), `owner` is null or holds a
+        // reference.
+        let ptr =
+            from_err_ptr(unsafe { bindings::drmcg_get_owner_pool(self.ptr.as_ptr(), owner) })?;
+        // INVARIANT: A pool returned by `drmcg_get_owner_pool` carries a reference.
+        NonNull::new(ptr).map(|ptr| PoolRef { ptr }).ok_or(ENODEV)
+    }
+
     fn charge(&self, owner: Option<&Owner>, size: u64) -> Result<Charge, ChargeError> {
         let mut pool = ptr::null_mut();
         let mut limit = ptr::null_mut();
@@ -450,6 +479,13 @@ mod tests {
         let b = region
             .try_charge_owner(&owner.clone(), 1 << 20)
             .map_err(Error::from)?;
+        // A forced charge lands in the owner's pool, the one the lookup returns.
+        let forced = region.force_charge(Some(&owner), 8192)?;
+        assert_eq!(forced.size(), 8192);
+        let pool = region.owner_pool(None)?;
+        assert!(ptr::eq(&*pool, forced.pool()));
+        assert!(ptr::eq(&*pool, b.pool()));
+        drop(forced);
         drop(b);
         Ok(())
     }
