@@ -33,8 +33,8 @@
 //!
 //! # Memory ordering
 //!
-//! The accounting needs two guarantees; both are "store buffering" patterns resolved by fully
-//! ordered ([`Full`]) operations on both sides:
+//! The accounting needs these guarantees; all are "store buffering" patterns resolved by fully
+//! ordered ([`Full`]) operations on both sides (the per-file peak reset against charges, too):
 //!
 //! - A charge racing with [`Counter::set_max`] either sees the new limit or is seen by it. The
 //!   charge increments `usage` with a [`Full`] compare-and-exchange and then reads `max` again;
@@ -53,7 +53,10 @@
 //!   Until `min` or `low` is first set above zero a node has nothing to publish, and charges
 //!   skip the publishing when they read its `protects` flag as unset. Setting the flag is a
 //!   [`Full`] exchange before the setting is written and published, so a charge that missed
-//!   the flag is seen by that publication, as above.
+//!   the flag is seen by that publication, as above. A setter that finds the flag set already
+//!   does not write it; the [`Full`] exchange of the setting then orders its publication after
+//!   the flag's first write, and full barriers are cumulative, so a charge that missed the flag
+//!   is still seen.
 //!
 //! Everything else (watermarks, events, statistics, reads of the settings) is [`Relaxed`]: these
 //! are monotonic counters or values that are allowed to be slightly stale, like the `READ_ONCE`
@@ -62,10 +65,11 @@
 //! # Arithmetic
 //!
 //! Values are bytes in `u64`. Usage is bounded by `max` at every level and additions are
-//! checked, so usage cannot overflow. Statistics and events saturate. The only wrapping values
-//! are the parents' protected-usage sums: they are maintained by signed deltas from racing
-//! children, so they can transiently be "negative" (wrapped); readers clamp them to the parent's
-//! usage, which they never exceed once quiescent.
+//! checked, so usage cannot overflow; only [`force_charge`] goes past `max`, and it saturates
+//! (a caller would have to place 16 EiB for that to matter). Statistics and events saturate.
+//! The only wrapping values are the parents' protected-usage sums: they are maintained by
+//! signed deltas from racing children, so they can transiently be "negative" (wrapped); readers
+//! clamp them to the parent's usage, which they never exceed once quiescent.
 
 use crate::atomic::{
     Acquire,
@@ -167,7 +171,7 @@ impl Stats {
 /// All methods are lock-free and may be called concurrently from any context.
 pub(crate) struct Counter {
     /// Bytes charged to this node and its descendants, at most `max` except after `max` was
-    /// lowered below it.
+    /// lowered below it or after a [`force_charge`].
     usage: CacheLine<Atomic<u64>>,
     /// Protection tracking and watermarks.
     track: CacheLine<Tracking>,
@@ -393,7 +397,10 @@ impl Counter {
         let usage = self.usage();
         // A charge may not have raised the global watermark yet.
         raise(&track.watermark, usage);
-        let previous = track.local_watermark.xchg(usage, Relaxed);
+        // ORDERING: Fully ordered, paired with the charges' fully ordered usage updates: a charge
+        // that still reads the old local watermark (and so does not raise it) is seen by the
+        // re-read of usage below (store buffering).
+        let previous = track.local_watermark.xchg(usage, Full);
         // A charge may have raised usage between the read and the exchange: make sure the local
         // watermark does not end up below a usage that was current after the reset.
         let now = self.usage();
