@@ -442,6 +442,18 @@ pub unsafe extern "C" fn drmcg_pool_put(pool: *mut bindings::drmcg_pool) {
     }
 }
 
+/// Returns whether a cgroup ever set a finite `drm.high` in `region`, a hint that lets eviction
+/// skip looking for cgroups above their `high` until then.
+///
+/// # Safety
+///
+/// `region` is a registered region handle.
+#[export]
+pub unsafe extern "C" fn drmcg_region_has_high(region: *mut bindings::drmcg_region) -> bool {
+    // SAFETY: The caller passes a live region handle.
+    unsafe { region_from_c(region) }.has_high()
+}
+
 /// Stores a snapshot of `pool`'s counters in `stat`.
 ///
 /// # Safety
@@ -762,6 +774,19 @@ mod tests {
             drmcg_pool_put(pool);
             drmcg_unregister_region(region);
         }
+    }
+
+    #[test]
+    fn region_high_hint() {
+        let region = register(c"vram4", 1 << 20);
+        // SAFETY: `region` is registered.
+        assert!(!unsafe { drmcg_region_has_high(region) });
+        // SAFETY: As above; the borrow ends before the region is unregistered.
+        unsafe { region_from_c(region) }.note_high();
+        // SAFETY: As above.
+        assert!(unsafe { drmcg_region_has_high(region) });
+        // SAFETY: `region` is registered and not used afterwards.
+        unsafe { drmcg_unregister_region(region) };
     }
 
     #[test]

@@ -342,6 +342,9 @@ impl Controller for DrmCgroup {
             File::Min => charge::set_min(pool, value),
             File::Low => charge::set_low(pool, value),
             File::High => {
+                if value != charge::UNLIMITED {
+                    region.note_high();
+                }
                 if pool.counter().set_high(value) > value {
                     queue_high_reclaim(pool)?;
                 }

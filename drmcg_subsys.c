@@ -94,6 +94,7 @@ DRMCG_EXPORT_RUST_FN(drmcg_uncharge);
 DRMCG_EXPORT_RUST_FN(drmcg_pool_get);
 DRMCG_EXPORT_RUST_FN(drmcg_pool_put);
 DRMCG_EXPORT_RUST_FN(drmcg_pool_read_stat);
+DRMCG_EXPORT_RUST_FN(drmcg_region_has_high);
 DRMCG_EXPORT_RUST_FN(drmcg_pin);
 DRMCG_EXPORT_RUST_FN(drmcg_unpin);
 DRMCG_EXPORT_RUST_FN(drmcg_evict_valuable);

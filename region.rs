@@ -19,6 +19,7 @@ use kernel::{
         atomic::{
             Acquire,
             Atomic,
+            Relaxed,
             Release, //
         },
         global_lock,
@@ -54,6 +55,8 @@ pub(crate) struct Region {
     size: u64,
     index: usize,
     unregistered: Atomic<bool>,
+    /// Set once a cgroup sets a `high` below `max` in this region; never cleared.
+    high_set: Atomic<bool>,
     /// The driver's reclaim callback, `None` once unregistered. Reclaim runs under this lock,
     /// so unregistering waits for a running reclaim to finish.
     #[pin]
@@ -79,6 +82,20 @@ impl Region {
     /// Returns `true` once the driver unregistered the region.
     pub(crate) fn is_unregistered(&self) -> bool {
         self.unregistered.load(Acquire)
+    }
+
+    /// Records that a cgroup set a finite `high` in this region.
+    pub(crate) fn note_high(&self) {
+        if !self.high_set.load(Relaxed) {
+            self.high_set.store(true, Relaxed);
+        }
+    }
+
+    /// Returns whether a cgroup ever set a finite `high` in this region: until then, no cgroup
+    /// can be above its `high` and eviction can skip looking for one. A hint: a `high` set
+    /// concurrently may be seen late.
+    pub(crate) fn has_high(&self) -> bool {
+        self.high_set.load(Relaxed)
     }
 
     /// Runs the driver's reclaim callback for `pool`, or fails with `ENODEV` if the region is
@@ -168,6 +185,7 @@ pub(crate) fn register(
             size,
             index: free,
             unregistered: Atomic::new(false),
+            high_set: Atomic::new(false),
             ops <- kernel::new_mutex!(ops),
         }),
         GFP_KERNEL,

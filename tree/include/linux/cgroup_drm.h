@@ -217,6 +217,18 @@ struct drmcg_pool *drmcg_pool_get(struct drmcg_pool *pool);
 void drmcg_pool_put(struct drmcg_pool *pool);
 
 /**
+ * drmcg_region_has_high() - may a cgroup be above its drm.high here?
+ * @region: a registered region
+ *
+ * A hint for eviction: until a cgroup sets a drm.high below max in
+ * @region, no cgroup can be above its high there, and a first eviction
+ * pass with DRMCG_EVICT_ONLY_OVER_HIGH would find nothing. Never cleared.
+ *
+ * Return: true once a cgroup set a finite drm.high in @region.
+ */
+bool drmcg_region_has_high(struct drmcg_region *region);
+
+/**
  * drmcg_pool_read_stat() - read a pool's counters
  * @pool: the pool, with a reference held by the caller
  * @stat: where to store them
@@ -375,6 +387,11 @@ static inline struct drmcg_pool *drmcg_pool_get(struct drmcg_pool *pool)
 
 static inline void drmcg_pool_put(struct drmcg_pool *pool)
 {
+}
+
+static inline bool drmcg_region_has_high(struct drmcg_region *region)
+{
+	return false;
 }
 
 static inline void drmcg_pool_read_stat(struct drmcg_pool *pool,
