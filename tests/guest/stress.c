@@ -33,16 +33,9 @@
 static long long read_num(const char *path, const char *key)
 {
 	char buf[8192], *p;
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
 
-	if (fd < 0)
+	if (read_file(path, buf, sizeof(buf)) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	if (!key)
 		return atoll(buf);
 	p = strstr(buf, key);

@@ -77,6 +77,27 @@ int cg_put(const char *cg, const char *file, const char *fmt, ...)
 }
 
 /*
+ * Reads the file @path into @buf[@len] as a string: its length, or -1 if it
+ * cannot be read or is empty.
+ */
+static DRMCG_TEST_UNUSED ssize_t read_file(const char *path, char *buf,
+					   size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
+/*
  * The number after "<key> " in the drm.* file @file of cgroup @cg, or with
  * @name the number after "<key> ... <name>=". -1 if there is none.
  */
@@ -84,18 +105,10 @@ static DRMCG_TEST_UNUSED long long cg_get(const char *cg, const char *file,
 					  const char *key, const char *name)
 {
 	char path[256], buf[8192], *line, *p, *save;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s/%s", CG, cg, file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
+	if (read_file(path, buf, sizeof(buf)) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, key, strlen(key)) || line[strlen(key)] != ' ')
