@@ -867,26 +867,35 @@ impl PeakFd {
     }
 }
 
+/// A node type for the unit tests of this file and of `evict.rs`.
 #[cfg(any(test, CONFIG_CGROUP_DRM_KUNIT_TEST))]
-#[cfg_attr(not(test), crate::kunit_tests(drm_cgroup_charge))]
-mod tests {
-    use super::*;
+pub(crate) mod test_node {
+    use super::{
+        try_charge,
+        Counter,
+        Node, //
+    };
 
     /// A node of a test hierarchy, living on the stack.
-    struct TestNode<'a> {
+    pub(crate) struct TestNode<'a> {
         /// The node's counter.
-        counter: Counter,
+        pub(crate) counter: Counter,
         /// The parent node, `None` for a root.
         parent: Option<&'a TestNode<'a>>,
     }
 
     impl<'a> TestNode<'a> {
         /// Creates a node below `parent`, or a root.
-        fn new(parent: Option<&'a TestNode<'a>>) -> Self {
+        pub(crate) fn new(parent: Option<&'a TestNode<'a>>) -> Self {
             Self {
                 counter: Counter::new(),
                 parent,
             }
+        }
+
+        /// Charges `bytes` and returns whether the charge succeeded.
+        pub(crate) fn charge(&self, bytes: u64) -> bool {
+            try_charge(self, bytes).is_ok()
         }
     }
 
@@ -901,9 +910,20 @@ mod tests {
     }
 
     /// Returns whether `a` is the node `b`.
-    fn is(a: Option<&TestNode<'_>>, b: &TestNode<'_>) -> bool {
+    pub(crate) fn is(a: Option<&TestNode<'_>>, b: &TestNode<'_>) -> bool {
         matches!(a, Some(a) if core::ptr::eq(a, b))
     }
+}
+
+#[cfg(any(test, CONFIG_CGROUP_DRM_KUNIT_TEST))]
+#[cfg_attr(not(test), crate::kunit_tests(drm_cgroup_charge))]
+mod tests {
+    use super::*;
+
+    use crate::charge::test_node::{
+        is,
+        TestNode, //
+    };
 
     /// Returns whether the charge was refused by `limit`.
     fn refused_by(

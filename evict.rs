@@ -521,48 +521,12 @@ mod tests {
     use crate::charge::{
         set_low,
         set_min,
-        try_charge,
-        uncharge,
-        Counter, //
+        test_node::{
+            is,
+            TestNode, //
+        },
+        uncharge, //
     };
-
-    /// A node of a test hierarchy, living on the stack.
-    struct TestNode<'a> {
-        /// The node's counter.
-        counter: Counter,
-        /// The parent node, `None` for a root.
-        parent: Option<&'a TestNode<'a>>,
-    }
-
-    impl<'a> TestNode<'a> {
-        /// Creates a node below `parent`, or a root.
-        fn new(parent: Option<&'a TestNode<'a>>) -> Self {
-            Self {
-                counter: Counter::new(),
-                parent,
-            }
-        }
-
-        /// Charges `bytes` and returns whether the charge succeeded.
-        fn charge(&self, bytes: u64) -> bool {
-            try_charge(self, bytes).is_ok()
-        }
-    }
-
-    impl Node for TestNode<'_> {
-        fn counter(&self) -> &Counter {
-            &self.counter
-        }
-
-        fn parent(&self) -> Option<&Self> {
-            self.parent
-        }
-    }
-
-    /// Returns whether `a` is the node `b`.
-    fn is(a: Option<&TestNode<'_>>, b: &TestNode<'_>) -> bool {
-        matches!(a, Some(a) if core::ptr::eq(a, b))
-    }
 
     /// Returns the effective protection of `node` relative to `root` (zero if none applies).
     fn prot(root: &TestNode<'_>, node: &TestNode<'_>, flags: EvictFlags) -> Protection {
