@@ -139,6 +139,15 @@ static void t_regions(void)
 	check(cg_get("", "drm.capacity", tile1, NULL) == mb1 * MB,
 	      "capacity of %s", tile1);
 	check(cg_get("", "drm.capacity", sys, NULL) > 0, "capacity of %s", sys);
+
+	/* Sizes out of range are refused when written and change nothing. */
+	check(put(PARAMS "/tile0_mb", "0") == -EINVAL, "tile0_mb 0");
+	check(put(PARAMS "/tile1_mb", "2097152") == -EINVAL, "tile1_mb 2 TiB");
+	check(put(PARAMS "/tile0_mb", "12x") == -EINVAL, "tile0_mb 12x");
+	f = fopen(PARAMS "/tile0_mb", "r");
+	check(f && fscanf(f, "%lld", &mb1) == 1 && mb1 == mb0, "tile0_mb changed");
+	if (f)
+		fclose(f);
 }
 
 /* Bad ioctl arguments are refused with a clear error and change nothing. */

@@ -18,8 +18,10 @@
  */
 
 #include <linux/cgroup_drm.h>
+#include <linux/kstrtox.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 
@@ -45,12 +47,32 @@ static bool enable;
 module_param(enable, bool, 0444);
 MODULE_PARM_DESC(enable, "Create the device when the driver loads (default: no)");
 
+/* Tile sizes in MiB: 1 to 1 TiB, anything else is refused when written. */
+static int drmcg_test_set_mb(const char *val, const struct kernel_param *kp)
+{
+	unsigned long mb;
+	int ret;
+
+	ret = kstrtoul(val, 0, &mb);
+	if (ret)
+		return ret;
+	if (!mb || mb > SZ_1M)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned long *)kp->arg, mb);
+	return 0;
+}
+
+static const struct kernel_param_ops drmcg_test_mb_ops = {
+	.set = drmcg_test_set_mb,
+	.get = param_get_ulong,
+};
+
 static unsigned long tile0_mb = 256;
-module_param(tile0_mb, ulong, 0644);
+module_param_cb(tile0_mb, &drmcg_test_mb_ops, &tile0_mb, 0644);
 MODULE_PARM_DESC(tile0_mb, "Size of tile0 in MiB, read when the device is bound (default 256)");
 
 static unsigned long tile1_mb = 64;
-module_param(tile1_mb, ulong, 0644);
+module_param_cb(tile1_mb, &drmcg_test_mb_ops, &tile1_mb, 0644);
 MODULE_PARM_DESC(tile1_mb, "Size of tile1 in MiB, read when the device is bound (default 64)");
 
 enum drmcg_test_region {
@@ -401,15 +423,12 @@ static void drmcg_test_ttm_fini(struct drm_device *drm, void *arg)
 
 static int drmcg_test_init_regions(struct drmcg_test_device *tdev)
 {
-	/* The parameters may change meanwhile: read each once. */
-	unsigned long mb0 = READ_ONCE(tile0_mb), mb1 = READ_ONCE(tile1_mb);
 	u64 *sizes = tdev->size;
 	int i, ret;
 
-	if (!mb0 || !mb1 || mb0 > SZ_1M || mb1 > SZ_1M)
-		return -EINVAL;
-	sizes[DRMCG_TEST_TILE0] = (u64)mb0 << 20;
-	sizes[DRMCG_TEST_TILE1] = (u64)mb1 << 20;
+	/* Valid when written; they may change meanwhile: read each once. */
+	sizes[DRMCG_TEST_TILE0] = (u64)READ_ONCE(tile0_mb) << 20;
+	sizes[DRMCG_TEST_TILE1] = (u64)READ_ONCE(tile1_mb) << 20;
 	sizes[DRMCG_TEST_SYSTEM] = (u64)totalram_pages() << PAGE_SHIFT;
 	ret = ttm_range_man_init(&tdev->bdev, TTM_PL_VRAM, false,
 				 sizes[DRMCG_TEST_TILE0] >> PAGE_SHIFT);
