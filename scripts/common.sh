@@ -20,6 +20,19 @@ CLIPPY_DRIVER=${CLIPPY_DRIVER:-/usr/bin/clippy-driver}
 BINDGEN=${BINDGEN:-$DRMCG_CACHE/tools/bin/bindgen}
 JOBS=${JOBS:-$(nproc)}
 
+# Serialises the steps that write the kernel tree and the build folders: a
+# second run waits for the first (the lock is released when the script exits).
+drmcg_lock() {
+	[ -n "${DRMCG_LOCKED:-}" ] && return
+	mkdir -p "$DRMCG_CACHE"
+	exec 9> "$DRMCG_CACHE/.lock"
+	if ! flock -n 9; then
+		log "waiting for another build in $DRMCG_CACHE"
+		flock 9
+	fi
+	export DRMCG_LOCKED=1
+}
+
 log() { printf '[drm_cgroup] %s\n' "$*" >&2; }
 die() { printf '[drm_cgroup] error: %s\n' "$*" >&2; exit 1; }
 

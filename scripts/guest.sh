@@ -43,6 +43,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#tests[@]} -gt 0 ] || die "no test given"
+# The kernel must not be rebuilt under a running guest.
+[ -z "$kernel" ] && drmcg_lock
 
 SRC=$(drmcg_ksrc) || SRC=
 if [ -z "$kernel" ]; then

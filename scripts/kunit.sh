@@ -14,6 +14,9 @@
 
 . "$(dirname "$0")/common.sh"
 
+# One build at a time per cache: the overlay and the build folders are shared.
+drmcg_lock
+
 "$REPO/scripts/setup.sh"
 SRC=$(drmcg_ksrc)
 flavour=kunit configs=(--kunitconfig="$REPO/tests/kunit/drm_cgroup.kunitconfig")
