@@ -7,8 +7,8 @@
  * evicted and low only in a second pass with low events, owner
  * charging across regions, evicted bytes moving to the system region,
  * no-evict allocations, pinning, over-high cgroups evicted first, reclaim
- * on a lowered max, and unbinding the device with buffers alive. Static
- * binary run in the guest.
+ * on a lowered max, low protection of buffers with two placements, and
+ * unbinding the device with buffers alive. Static binary run in the guest.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -460,6 +460,54 @@ static void t_min_and_low(int fd, const char *knob)
 	rmcg("tp");
 }
 
+/*
+ * An allocation within drm.low whose buffer may also go to system memory
+ * (tile0, then system) makes room in tile0 by evicting an unprotected
+ * cgroup's buffer, instead of falling back to system memory as an
+ * unprotected allocation does.
+ */
+static void t_low_two_places(int fd)
+{
+	unsigned int u[4], n, l;
+	int i;
+
+	printf("-- low with two placements\n");
+	mkcg("tl");
+	mkcg("tn");
+	mkcg("tu");
+	check(cg_put("tl", "drm.low", "%s 64M", tile0) == 0, "tl low");
+	cg_enter("tu");
+	for (i = 0; i < 4; i++)
+		u[i] = new_bo(fd, 64 * MB, TILE0);
+
+	/* Unprotected: tile0 is full, the buffer goes to system memory. */
+	cg_enter("tn");
+	n = new_bo(fd, 32 * MB, TILE0 | SYSTEM);
+	check(where(fd, n) == SYSTEM, "unprotected buffer in %d", where(fd, n));
+	check(cur("tu", tile0) == 256 * MB, "tu tile0 %lld", cur("tu", tile0));
+
+	/* Within low: tu's least recently used buffer makes room. */
+	cg_enter("tl");
+	l = new_bo(fd, 32 * MB, TILE0 | SYSTEM);
+	check(where(fd, l) == TILE0, "protected buffer fell back to %d",
+	      where(fd, l));
+	check(cur("tl", tile0) == 32 * MB && cur("tl", sys) == 0,
+	      "tl: tile0 %lld system %lld", cur("tl", tile0), cur("tl", sys));
+	check(where(fd, u[0]) == SYSTEM, "u[0] in %d", where(fd, u[0]));
+	check(cur("tu", tile0) == 192 * MB, "tu tile0 %lld", cur("tu", tile0));
+	check(stat_of("tu", tile0, "evictions") == 1, "tu evictions %lld",
+	      stat_of("tu", tile0, "evictions"));
+
+	release(fd, l);
+	release(fd, n);
+	for (i = 0; i < 4; i++)
+		release(fd, u[i]);
+	cg_enter("");
+	rmcg("tl");
+	rmcg("tn");
+	rmcg("tu");
+}
+
 /* Lowering drm.max reclaims through TTM into the system region. */
 static void t_lower_max(int fd)
 {
@@ -576,6 +624,7 @@ int main(void)
 	t_pin(fd);
 	t_over_high(fd);
 	t_lower_max(fd);
+	t_low_two_places(fd);
 	t_unbind(fd);
 
 	if (failures) {
