@@ -54,6 +54,7 @@ int main(void)
 {
 	char card[64];
 	unsigned int a[8], b[14];
+	long long sys_before;
 	int fd, i;
 
 	fd = qxl_open(card, sizeof(card));
@@ -83,6 +84,20 @@ int main(void)
 	check(cg_get("qa", "drm.stat", vram, "evicted") >= 2 * MB, "qa evicted %lld",
 	      cg_get("qa", "drm.stat", vram, "evicted"));
 	check(cg_get("qa", "drm.stat", vram, "evictions") >= 2, "qa evictions");
+
+	/*
+	 * qxl evicts system memory only to system memory: reclaiming the
+	 * system region moves nothing and counts no eviction.
+	 */
+	sys_before = CURRENT("qa", sys);
+	check(put(CG "/qa/drm.max", "%s 0", sys) == 0, "qa system max");
+	check(CURRENT("qa", sys) == sys_before, "qa system %lld, was %lld",
+	      CURRENT("qa", sys), sys_before);
+	check(cg_get("qa", "drm.stat", sys, "evictions") == 0 &&
+	      cg_get("qa", "drm.stat", sys, "evicted") == 0,
+	      "evictions from system memory: %lld",
+	      cg_get("qa", "drm.stat", sys, "evictions"));
+	check(put(CG "/qa/drm.max", "%s max", sys) == 0, "qa system max reset");
 
 	/* Re-validation by another cgroup's process is charged to the owner. */
 	cg_enter("qb");

@@ -7,8 +7,9 @@
  * evicted and low only in a second pass with low events, owner
  * charging across regions, evicted bytes moving to the system region,
  * no-evict allocations, pinning, over-high cgroups evicted first, reclaim
- * on a lowered max, low protection of buffers with two placements, and
- * unbinding the device with buffers alive. Static binary run in the guest.
+ * on a lowered max, low protection of buffers with two placements, reclaim
+ * of the system region, and unbinding the device with buffers alive.
+ * Static binary run in the guest.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <drm/drm.h>
@@ -508,6 +510,59 @@ static void t_low_two_places(int fd)
 	rmcg("tu");
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Lowering drm.max in the system region: the device evicts system memory
+ * only to system memory, so nothing can leave the region. The write
+ * returns at once, moves nothing and counts no eviction; charges in the
+ * region fail while the usage is above max.
+ */
+static void t_system_reclaim(int fd)
+{
+	unsigned int b[4];
+	double t;
+	long long h;
+	int i, n;
+
+	printf("-- reclaiming the system region\n");
+	mkcg("ts");
+	cg_enter("ts");
+	for (i = 0; i < 4; i++)
+		b[i] = new_bo(fd, 16 * MB, SYSTEM);
+	check(cur("ts", sys) == 64 * MB, "ts system %lld", cur("ts", sys));
+
+	t = now();
+	check(cg_put("ts", "drm.max", "%s 16M", sys) == 0, "ts system max");
+	t = now() - t;
+	printf("reclaim of the system region took %.3f s\n", t);
+	check(t < 5, "reclaim of the system region took %.3f s", t);
+	check(stat_of("ts", sys, "evictions") == 0 &&
+	      stat_of("ts", sys, "evicted") == 0,
+	      "evictions counted: %lld (%lld bytes)",
+	      stat_of("ts", sys, "evictions"), stat_of("ts", sys, "evicted"));
+	check(cur("ts", sys) == 64 * MB, "ts system %lld", cur("ts", sys));
+	for (i = 0, n = 0; i < 4; i++)
+		n += where(fd, b[i]) == SYSTEM;
+	check(n == 4, "%d of 4 buffers left in system memory", n);
+	h = create(fd, MB, SYSTEM, 0);
+	check(h == -ENOSPC, "charge above the system max: %lld", h);
+	if (h > 0)
+		release(fd, h);
+
+	for (i = 0; i < 4; i++)
+		release(fd, b[i]);
+	check(cur("ts", sys) == 0, "ts system %lld after free", cur("ts", sys));
+	cg_enter("");
+	rmcg("ts");
+}
+
 /* Lowering drm.max reclaims through TTM into the system region. */
 static void t_lower_max(int fd)
 {
@@ -625,6 +680,7 @@ int main(void)
 	t_over_high(fd);
 	t_lower_max(fd);
 	t_low_two_places(fd);
+	t_system_reclaim(fd);
 	t_unbind(fd);
 
 	if (failures) {

@@ -225,6 +225,8 @@ static void ttm_drmcg_test_fini(struct kunit *test)
 		ttm_bo_fini(bo);
 	}
 	/* Detach the regions before unregistering them. */
+	man = ttm_manager_type(t->devs->ttm_dev, TTM_PL_SYSTEM);
+	ttm_resource_manager_set_drmcg_region(man, NULL);
 	for (i = 0; i < t->nr_managers; i++) {
 		man = ttm_manager_type(t->devs->ttm_dev, t->managers[i]);
 		ttm_resource_manager_set_drmcg_region(man, NULL);
@@ -552,6 +554,42 @@ static void ttm_drmcg_reclaim_callback(struct kunit *test)
 }
 
 /*
+ * Reclaim only moves buffers out of the region: system memory that the
+ * device evicts to system memory again cannot leave it, so
+ * ttm_bo_evict_drmcg() neither moves the buffer nor counts an eviction,
+ * and the reclaim callback reports -ENOSPC at once.
+ */
+static void ttm_drmcg_reclaim_stays_in_region(struct kunit *test)
+{
+	struct ttm_operation_ctx ctx = { };
+	struct ttm_resource_manager *man;
+	struct ttm_buffer_object *bo;
+	struct ttm_resource *res;
+	struct drmcg_region *sys;
+	struct drmcg_pool *pool;
+	size_t size = SZ_256K;
+	s64 freed;
+	int ret;
+
+	sys = ttm_drmcg_region(test, "stay-sys", NULL, NULL);
+	man = ttm_manager_type(ttm_drmcg_dev(test), TTM_PL_SYSTEM);
+	ttm_resource_manager_set_drmcg_region(man, sys);
+
+	bo = ttm_drmcg_bo(test, TTM_PL_SYSTEM, size);
+	pool = ttm_drmcg_hold_pool(test, bo->resource->drmcg);
+	res = bo->resource;
+
+	freed = ttm_bo_evict_drmcg(ttm_drmcg_dev(test), man, pool, size, &ctx);
+	KUNIT_EXPECT_EQ(test, freed, 0);
+	ret = ttm_resource_manager_drmcg_reclaim(pool, size, man);
+	KUNIT_EXPECT_EQ(test, ret, -ENOSPC);
+	KUNIT_EXPECT_PTR_EQ(test, bo->resource, res);
+	KUNIT_EXPECT_EQ(test, ttm_drmcg_stat(pool).usage, size);
+	KUNIT_EXPECT_EQ(test, ttm_drmcg_stat(pool).evictions, 0);
+	KUNIT_EXPECT_EQ(test, ttm_drmcg_stat(pool).evicted_bytes, 0);
+}
+
+/*
  * Pinned buffers are not reclaimed: ttm_bo_evict_drmcg() frees nothing and
  * the reclaim callback reports -ENOSPC.
  */
@@ -695,6 +733,7 @@ static struct kunit_case ttm_drmcg_test_cases[] = {
 	KUNIT_CASE(ttm_drmcg_free_pinned_resource),
 	KUNIT_CASE(ttm_drmcg_evict_drmcg),
 	KUNIT_CASE(ttm_drmcg_reclaim_callback),
+	KUNIT_CASE(ttm_drmcg_reclaim_stays_in_region),
 	KUNIT_CASE(ttm_drmcg_pinned_not_reclaimed),
 	KUNIT_CASE(ttm_drmcg_no_evict_others_own_subtree),
 	KUNIT_CASE(ttm_drmcg_no_evict_others_refuses),
