@@ -381,8 +381,27 @@ static const struct drm_driver drmcg_test_driver = {
 	.minor = 0,
 };
 
+/*
+ * Reclaim for a lowered drm cgroup limit, while the device is there: an
+ * unplugged device's buffers are no longer moved.
+ */
+static int drmcg_test_reclaim(struct drmcg_pool *pool, u64 target_bytes,
+			      void *priv)
+{
+	struct ttm_resource_manager *man = priv;
+	struct drmcg_test_device *tdev =
+		container_of(man->bdev, struct drmcg_test_device, bdev);
+	int idx, ret;
+
+	if (!drm_dev_enter(&tdev->drm, &idx))
+		return -ENODEV;
+	ret = ttm_resource_manager_drmcg_reclaim(pool, target_bytes, man);
+	drm_dev_exit(idx);
+	return ret;
+}
+
 static const struct drmcg_region_ops drmcg_test_region_ops = {
-	.reclaim = ttm_resource_manager_drmcg_reclaim,
+	.reclaim = drmcg_test_reclaim,
 };
 
 /*
