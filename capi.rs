@@ -396,20 +396,23 @@ pub unsafe extern "C" fn drmcg_get_owner_pool(
     result.unwrap_or_else(|e| e.to_ptr())
 }
 
-/// Gives back `size` bytes charged to `pool`; the pool reference stays with the caller.
+/// Gives back `size` bytes charged to `pool`, then the pool reference that came with the charge,
+/// as `dmem_cgroup_uncharge()` does.
 ///
 /// # Safety
 ///
-/// `pool` is null or a pool whose reference the caller holds.
+/// `pool` is null or a pool whose reference the caller holds and gives up.
 #[export]
 pub unsafe extern "C" fn drmcg_uncharge(pool: *mut bindings::drmcg_pool, size: u64) {
-    // SAFETY: The caller holds a reference.
-    if let Some(pool) = unsafe { pool_from_c(pool) } {
-        if charge::uncharge(pool, size).is_err() {
+    // SAFETY: The caller holds a reference until the put below.
+    if let Some(p) = unsafe { pool_from_c(pool) } {
+        if charge::uncharge(p, size).is_err() {
             kernel::pr_warn!("uncharge of {} bytes exceeds the charge\n", size);
             kernel::warn_on!(true);
         }
     }
+    // SAFETY: The caller gives up its reference, which is not used after this call.
+    unsafe { drmcg_pool_put(pool) };
 }
 
 /// Takes another reference on a pool.
@@ -713,8 +716,6 @@ mod tests {
         // Same cgroup, same region: same pool.
         assert_eq!(pool, pool2);
         assert_eq!(usage(pool), (1 << 20) + 4096);
-        // SAFETY: `pool2` carries a reference we give back.
-        unsafe { drmcg_pool_put(pool2) };
 
         // SAFETY: We hold the reference from the first charge.
         assert_eq!(unsafe { drmcg_pin(pool, 8192) }, 0);
@@ -725,17 +726,20 @@ mod tests {
         // SAFETY: `region` is registered and not used by the C API any more below.
         unsafe { drmcg_unregister_region(region) };
         assert_eq!(usage(pool), (1 << 20) + 4096);
-        // SAFETY: We hold the pool reference.
-        unsafe {
+        // Each uncharge ends one charge and takes its reference along: `pool2`'s, then `pool`'s,
+        // while a reference of the test's own keeps the pool readable.
+        // SAFETY: We hold the references of both charges.
+        let watch = unsafe {
             drmcg_unpin(pool, 8192);
-            drmcg_uncharge(pool, 4096);
-        }
-        assert_eq!(usage(pool), 1 << 20);
-        // SAFETY: We hold the pool reference.
+            drmcg_uncharge(pool2, 4096);
+            drmcg_pool_get(pool)
+        };
+        assert_eq!(usage(watch), 1 << 20);
+        // SAFETY: Gives back the first charge with its reference.
         unsafe { drmcg_uncharge(pool, 1 << 20) };
-        assert_eq!(usage(pool), 0);
-        // SAFETY: Gives back the reference of the first charge.
-        unsafe { drmcg_pool_put(pool) };
+        assert_eq!(usage(watch), 0);
+        // SAFETY: Gives back the test's own reference.
+        unsafe { drmcg_pool_put(watch) };
     }
 
     #[test]
@@ -767,11 +771,10 @@ mod tests {
             c.set_max(charge::UNLIMITED);
         }
 
-        // SAFETY: We hold the references; then give them back and unregister.
+        // SAFETY: Each uncharge gives back one charge with its reference; then unregister.
         unsafe {
-            drmcg_uncharge(pool, 3 * 4096);
-            drmcg_pool_put(forced);
-            drmcg_pool_put(pool);
+            drmcg_uncharge(pool, 4096);
+            drmcg_uncharge(forced, 8192);
             drmcg_unregister_region(region);
         }
     }
@@ -868,10 +871,9 @@ mod tests {
             (stat.usage, stat.pinned, stat.evicted_bytes, stat.evictions),
             (4096, 0, 4096, 1)
         );
-        // SAFETY: We hold the reference; then give it back and unregister.
+        // SAFETY: Gives back the charge with its reference; then unregister.
         unsafe {
             drmcg_uncharge(pool, 4096);
-            drmcg_pool_put(pool);
             drmcg_unregister_region(region);
         }
     }

@@ -8,8 +8,8 @@
  * charging across regions, evicted bytes moving to the system region,
  * no-evict allocations, pinning, over-high cgroups evicted first, reclaim
  * on a lowered max, low protection of buffers with two placements, reclaim
- * of the system region, and unbinding the device with buffers alive.
- * Static binary run in the guest.
+ * of the system region, no pool reference leaked, and unbinding the device
+ * with buffers alive. Static binary run in the guest.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +28,7 @@
 #include "drmcg_protection.h"
 
 #define DRIVER "drmcg_test"
+#define POOLS "/sys/kernel/debug/drm_cgroup/pools"
 #define PARAMS "/sys/module/drmcg_test_dev/parameters"
 #define PLATFORM_DRIVER "/sys/bus/platform/drivers/drmcg_test"
 
@@ -563,6 +564,71 @@ static void t_system_reclaim(int fd)
 	rmcg("ts");
 }
 
+static long long pools(void)
+{
+	char buf[64];
+
+	return read_file(POOLS, buf, sizeof(buf)) < 0 ? -1 : atoll(buf);
+}
+
+/* The number of pools once it stops changing (cgroups are freed late). */
+static long long settled_pools(void)
+{
+	long long last = pools(), p;
+	int i, same = 0;
+
+	for (i = 0; i < 100 && same < 10; i++) {
+		usleep(100000);
+		p = pools();
+		same = p == last ? same + 1 : 0;
+		last = p;
+	}
+	return last;
+}
+
+/*
+ * Every placement's charge is given back with its pool reference: after
+ * buffers come, move between all regions and go, a removed cgroup is
+ * freed, and its pools with it. A reference kept by an uncharge would
+ * keep the cgroup and its pools alive.
+ */
+static void t_no_ref_leak(int fd)
+{
+	long long before, after = -1;
+	unsigned int h;
+	int i;
+
+	printf("-- no pool reference leaked\n");
+	/* The root cgroup's pools live as long as the regions. */
+	h = new_bo(fd, MB, TILE0);
+	check(validate(fd, h, TILE1, 0) == 0 && validate(fd, h, SYSTEM, 0) == 0,
+	      "root moves");
+	release(fd, h);
+	before = settled_pools();
+	check(before > 0, "pools %lld", before);
+
+	mkcg("tr");
+	cg_enter("tr");
+	for (i = 0; i < 64; i++) {
+		h = new_bo(fd, MB, TILE0);
+		check(validate(fd, h, TILE1, 0) == 0, "move %d to tile1", i);
+		check(validate(fd, h, SYSTEM, 0) == 0, "move %d to system", i);
+		release(fd, h);
+	}
+	check(pools() >= before + 3, "tr has no pools: %lld", pools());
+	cg_enter("");
+	rmcg("tr");
+
+	for (i = 0; i < 100; i++) {
+		after = pools();
+		if (after <= before)
+			break;
+		usleep(100000);
+	}
+	printf("pools: %lld before, %lld after\n", before, after);
+	check(after <= before, "%lld pools leaked", after - before);
+}
+
 /* Lowering drm.max reclaims through TTM into the system region. */
 static void t_lower_max(int fd)
 {
@@ -681,6 +747,7 @@ int main(void)
 	t_lower_max(fd);
 	t_low_two_places(fd);
 	t_system_reclaim(fd);
+	t_no_ref_leak(fd);
 	t_unbind(fd);
 
 	if (failures) {

@@ -191,14 +191,19 @@ struct drmcg_pool *drmcg_get_owner_pool(struct drmcg_region *region,
 					struct drmcg_owner *owner);
 
 /**
- * drmcg_uncharge() - give back charged bytes
+ * drmcg_uncharge() - give back charged bytes and the pool reference
  * @pool: the pool they were charged to, or NULL
  * @size: bytes to give back
  *
- * The caller keeps its reference on @pool. Giving back more than is
- * charged is a bug: it warns and changes nothing. Bytes reported pinned
- * are to be unpinned first (drmcg_unpin()); the controller cannot check
- * this against racing charges.
+ * Gives back @size bytes, then drops the reference on @pool that came with
+ * the charge, as drmcg_pool_put() does (and as dmem_cgroup_uncharge() does
+ * for dmem): each successful charge is ended by one call, with no
+ * drmcg_pool_put() after it. A caller that gives back a charge in parts,
+ * or keeps using @pool afterwards, takes a reference for each call with
+ * drmcg_pool_get(). Giving back more than is charged is a bug: it warns
+ * and changes nothing but the reference. Bytes reported pinned are to be
+ * unpinned first (drmcg_unpin()); the controller cannot check this
+ * against racing charges.
  */
 void drmcg_uncharge(struct drmcg_pool *pool, u64 size);
 

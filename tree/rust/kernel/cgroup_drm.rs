@@ -278,11 +278,9 @@ impl Charge {
 
 impl Drop for Charge {
     fn drop(&mut self) {
-        // SAFETY: `size` bytes are charged to the pool, whose reference we give back.
-        unsafe {
-            bindings::drmcg_uncharge(self.pool.as_ptr(), self.size);
-            bindings::drmcg_pool_put(self.pool.as_ptr());
-        }
+        // SAFETY: `size` bytes are charged to the pool; the uncharge also gives back our
+        // reference on it, which is not used afterwards.
+        unsafe { bindings::drmcg_uncharge(self.pool.as_ptr(), self.size) };
     }
 }
 
