@@ -31,6 +31,28 @@
 //! stay exact without ever visiting the siblings, which is what makes eviction decisions
 //! O(depth).
 //!
+//! # Reading the sums
+//!
+//! A decision reads a parent's sum while its children's usage changes, and its verdicts must
+//! still honour `min` at every instant: a sum read larger than the children's claims makes
+//! them look overcommitted and shrinks every child's effective protection, which can let a
+//! buffer within its `min` be evicted. So the sum never counts more than the published values:
+//! a publisher that raises its value publishes it before adding the difference to the sum, and
+//! one that lowers it takes the difference out of the sum before it publishes (putting it back
+//! if it loses the race to another publisher of the same node). A read sum is therefore at
+//! most the sum of values that the children published, and may be less while updates are in
+//! flight, down to a transient negative value when two publishers of one child lower it from
+//! the same old value. Reading less never takes protection away from a claim: with the sum
+//! within the parent's effective protection every child keeps all of its claim (`min(usage,
+//! setting)`), and above it the proportional share of each claim only grows as the sum shrinks.
+//!
+//! Readers clamp the sum to the parent's usage as they read it, and take a value above that
+//! usage and at least 2^63 as a transient negative, which counts as zero. The only misreading
+//! left would need a parent using within the in-flight differences of 2^64 bytes.
+//! (`mm/page_counter.c` adds the difference after exchanging the published value whichever
+//! way it goes, so a charge and an uncharge of one child racing can leave the sum above the
+//! published values, or wrapped below zero, for an instant.)
+//!
 //! # Memory ordering
 //!
 //! The accounting needs these guarantees; all are "store buffering" patterns resolved by fully
@@ -43,13 +65,15 @@
 //!   charge and the caller reclaims it. A limit lowered below usage is allowed and is then the
 //!   caller's to enforce by reclaim.
 //! - The published protected usage converges to `min(usage, min)` once updates stop, even though
-//!   usage, `min` and the published value are three separate words. A publisher exchanges the
-//!   published value with [`Full`] ordering and then reads `usage` and `min` again, retrying
-//!   until what it published matches what it reads. A concurrent charge changes `usage` with a
-//!   [`Full`] operation before it reads the published value, and setting `min` uses a [`Full`]
-//!   exchange before doing the same. So whichever of two racing threads goes last sees the
-//!   other's write and corrects the published value. Every exchange adds exactly
-//!   `new - old` to the parent's sum, so the sum is exact once the published values are.
+//!   usage, `min` and the published value are three separate words. A publisher replaces the
+//!   published value with a [`Full`] compare-and-exchange and then reads `usage` and `min`
+//!   again, retrying until what it published matches what it reads (a failed exchange means
+//!   another publisher wrote the value after the caller read it, and the caller retries too).
+//!   A concurrent charge changes `usage` with a [`Full`] operation before it reads the
+//!   published value, and setting `min` uses a [`Full`] exchange before doing the same. So
+//!   whichever of two racing threads goes last sees the other's write and corrects the
+//!   published value. Every successful exchange changes the parent's sum by exactly
+//!   `new - old` (a failed one by nothing), so the sum is exact once the published values are.
 //!   Until `min` or `low` is first set above zero a node has nothing to publish, and charges
 //!   skip the publishing when they read its `protects` flag as unset. Setting the flag is a
 //!   [`Full`] exchange before the setting is written and published, so a charge that missed
@@ -69,7 +93,8 @@
 //! (a caller would have to place 16 EiB for that to matter). Statistics and events saturate.
 //! The only wrapping values are the parents' protected-usage sums: they are maintained by
 //! signed deltas from racing children, so they can transiently be "negative" (wrapped); readers
-//! clamp them to the parent's usage, which they never exceed once quiescent.
+//! take such values as zero and clamp the others to the parent's usage, which they never exceed
+//! once quiescent (see "Reading the sums").
 
 use crate::atomic::{
     Acquire,
@@ -107,9 +132,9 @@ struct Tracking {
     min_usage: Atomic<u64>,
     /// `min(usage, low)` as last published to the parent's `children_low_usage`.
     low_usage: Atomic<u64>,
-    /// Sum of the children's published `min_usage` (wraps transiently, see the module docs).
+    /// Sum of the children's published `min_usage` (wraps transiently, see "Reading the sums").
     children_min_usage: Atomic<u64>,
-    /// Sum of the children's published `low_usage` (wraps transiently, see the module docs).
+    /// Sum of the children's published `low_usage` (wraps transiently, see "Reading the sums").
     children_low_usage: Atomic<u64>,
     /// Highest usage seen since the counter was created.
     watermark: Atomic<u64>,
@@ -346,18 +371,29 @@ impl Counter {
 
     /// Returns the sum of the children's `min(usage, min)`.
     ///
-    /// Clamped to this node's usage, which it cannot exceed once concurrent updates settle.
+    /// Within this node's usage, which it cannot exceed once concurrent updates settle (see
+    /// "Reading the sums" in the module docs).
     pub(crate) fn children_min_usage(&self) -> u64 {
-        let sum = self.track.0.children_min_usage.load(Relaxed);
-        sum.min(self.usage())
+        self.children_min_usage_at(self.usage())
     }
 
     /// Returns the sum of the children's `min(usage, low)`.
     ///
-    /// Clamped to this node's usage, which it cannot exceed once concurrent updates settle.
+    /// Within this node's usage, like [`Counter::children_min_usage`].
     pub(crate) fn children_low_usage(&self) -> u64 {
-        let sum = self.track.0.children_low_usage.load(Relaxed);
-        sum.min(self.usage())
+        self.children_low_usage_at(self.usage())
+    }
+
+    /// Returns the sum of the children's `min(usage, min)` for a caller that read this node's
+    /// usage as `usage`, so that one decision uses one value of it.
+    pub(crate) fn children_min_usage_at(&self, usage: u64) -> u64 {
+        settled_sum(self.track.0.children_min_usage.load(Relaxed), usage)
+    }
+
+    /// Returns the sum of the children's `min(usage, low)` for a caller that read this node's
+    /// usage as `usage`.
+    pub(crate) fn children_low_usage_at(&self, usage: u64) -> u64 {
+        settled_sum(self.track.0.children_low_usage.load(Relaxed), usage)
     }
 
     /// Returns the bytes evicted from this node's subtree (as reported with `report_eviction`).
@@ -520,25 +556,53 @@ impl Counter {
     }
 }
 
-/// Publishes `protected` in `slot` and adds the change to the parent's `sum`.
+/// Publishes `protected` in `slot` and applies the change to the parent's `sum`.
 ///
-/// Returns whether it wrote `slot`, in which case the caller must check again that the value is
-/// still current.
+/// The sum is changed on the side that keeps it from ever counting more than the published
+/// values (see "Reading the sums" in the module docs): a raise is published first and added to
+/// the sum afterwards; a fall is taken out of the sum first and published afterwards, and put
+/// back if another publisher changed `slot` in between.
+///
+/// Returns whether it found `slot` stale, in which case the caller must check again that the
+/// value is current.
 fn publish(slot: &Atomic<u64>, protected: u64, sum: &Atomic<u64>) -> bool {
-    if slot.load(Relaxed) == protected {
+    let old = slot.load(Relaxed);
+    if old == protected {
         return false;
     }
-    // ORDERING: Fully ordered so that the caller's re-read of usage and of the setting is ordered
-    // after this write (store buffering against charges and setters, see the module docs).
-    let old = slot.xchg(protected, Full);
-    // The sum may wrap transiently when racing deltas of one child arrive out of order; it is
-    // exact once they have all arrived.
     if protected > old {
-        sum.fetch_add(protected - old, Relaxed);
-    } else if old > protected {
-        sum.fetch_sub(old - protected, Relaxed);
+        // ORDERING: Fully ordered so that the caller's re-read of usage and of the setting is
+        // ordered after this write (store buffering against charges and setters, see the module
+        // docs). A failed exchange means that another publisher wrote `slot`: it re-reads usage
+        // and the setting after its own write, and so does the caller's next round.
+        if slot.cmpxchg(old, protected, Full).is_ok() {
+            sum.fetch_add(protected - old, Relaxed);
+        }
+    } else {
+        let fall = old - protected;
+        sum.fetch_sub(fall, Relaxed);
+        // ORDERING: As above.
+        if slot.cmpxchg(old, protected, Full).is_err() {
+            sum.fetch_add(fall, Relaxed);
+        }
     }
     true
+}
+
+/// Returns a children sum as a decision that read the parent's usage as `parent_usage` sees it.
+///
+/// A sum within the parent's usage is taken as it is, which is always the case once concurrent
+/// updates settle. A larger one is either a transient negative value (wrapped, so at least
+/// 2^63) and counts as zero, or a sum that a racing charge published before it reached the
+/// parent's usage, and counts as that usage.
+fn settled_sum(sum: u64, parent_usage: u64) -> u64 {
+    if sum <= parent_usage {
+        sum
+    } else if sum >= 1 << 63 {
+        0
+    } else {
+        parent_usage
+    }
 }
 
 /// Raises `a` to at least `value`.
@@ -1242,6 +1306,39 @@ mod tests {
         set_low(&a, 0);
         assert_eq!(parent.counter.children_min_usage(), 0);
         assert_eq!(parent.counter.children_low_usage(), 5);
+    }
+
+    /// A children sum is read as it is within the parent's usage, as zero when it is a
+    /// transient negative value, and as the parent's usage when a racing charge published it
+    /// first.
+    #[test]
+    fn settled_sums() {
+        assert_eq!(settled_sum(0, 0), 0);
+        assert_eq!(settled_sum(40, 100), 40);
+        assert_eq!(settled_sum(100, 100), 100);
+        assert_eq!(settled_sum(101, 100), 100);
+        assert_eq!(settled_sum(0u64.wrapping_sub(25), 100), 0);
+        assert_eq!(settled_sum(1 << 63, 100), 0);
+        assert_eq!(settled_sum((1 << 63) - 1, 100), 100);
+        // Settled sums are exact up to the largest usage.
+        assert_eq!(settled_sum(u64::MAX, u64::MAX), u64::MAX);
+        assert_eq!(settled_sum(1 << 63, u64::MAX), 1 << 63);
+    }
+
+    /// Each publication changes the parent's sum by exactly the change of the published value,
+    /// and reports whether the value was stale.
+    #[test]
+    fn publish_keeps_sum_exact() {
+        let slot = Atomic::new(50u64);
+        let sum = Atomic::new(80u64);
+        assert!(!publish(&slot, 50, &sum));
+        assert!(publish(&slot, 20, &sum));
+        assert_eq!((slot.load(Relaxed), sum.load(Relaxed)), (20, 50));
+        assert!(publish(&slot, 70, &sum));
+        assert_eq!((slot.load(Relaxed), sum.load(Relaxed)), (70, 100));
+        assert!(!publish(&slot, 70, &sum));
+        assert!(publish(&slot, 0, &sum));
+        assert_eq!((slot.load(Relaxed), sum.load(Relaxed)), (0, 30));
     }
 
     /// Pins propagate to the ancestors; certain errors are refused and change nothing.

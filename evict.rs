@@ -29,6 +29,15 @@
 //! roots cannot disturb each other (the problem memcg's `mem_cgroup_protection()` works around
 //! by ignoring stale values), and a node without usage still gets a well-defined value.
 //!
+//! Charges go on while a decision is taken, so each decision reads every value it uses once:
+//! each node's usage (which also serves as the parent's usage one level down and, for the
+//! victim, as the usage compared with its protection), settings and children sums. A charge
+//! landing between two reads of the victim's usage would otherwise make usage within its
+//! protection look above it. The decision then corresponds to values that each counter held at
+//! some instant during it; the children sums never count more than the children's published
+//! claims (see "Reading the sums" in `charge.rs`), so a claim that the parent's protection
+//! covers is never shrunk by a race.
+//!
 //! The proportional shares are computed exactly, as `mul_u64_u64_div_u64()` does, with a
 //! 64×64→128-bit product and a 128÷64-bit division written with 64-bit operations only (the
 //! kernel has no `u128` division).
@@ -259,45 +268,56 @@ fn effective(
     ep
 }
 
-/// Computes the effective protection of `node` given its parent's.
+/// What a decision reads and computes for one node of the path from the decision root.
+#[derive(Clone, Copy)]
+struct Level {
+    /// The node's usage, read once for the whole decision.
+    usage: u64,
+    /// The node's effective protection.
+    protection: Protection,
+}
+
+/// Computes the [`Level`] of `node` given its parent's, which is `None` if `node` is a child of
+/// the decision root (rule 1).
 ///
-/// `first` tells that `node` is a child of the decision root (rule 1).
-fn level_protection<N: Node>(
-    node: &N,
-    parent_protection: Protection,
-    first: bool,
-    recursive: bool,
-) -> Protection {
+/// Reads the node's usage and settings and the parent's sums once each; the parent's usage is
+/// the one read at the parent's own level, so that a decision never sees two values of one
+/// counter.
+fn level_protection<N: Node>(node: &N, parent: Option<Level>, recursive: bool) -> Level {
     let counter = node.counter();
-    if first {
-        return Protection {
-            emin: counter.min(),
-            elow: counter.low(),
-        };
-    }
-    let Some(parent) = node.parent() else {
-        return Protection::default();
-    };
-    let parent_counter = parent.counter();
     let usage = counter.usage();
-    let parent_usage = parent_counter.usage();
-    Protection {
-        emin: effective(
+    let (Some(parent_level), Some(parent_node)) = (parent, node.parent()) else {
+        return Level {
             usage,
-            parent_usage,
-            counter.min(),
-            parent_protection.emin,
-            parent_counter.children_min_usage(),
-            recursive,
-        ),
-        elow: effective(
-            usage,
-            parent_usage,
-            counter.low(),
-            parent_protection.elow,
-            parent_counter.children_low_usage(),
-            recursive,
-        ),
+            protection: Protection {
+                emin: counter.min(),
+                elow: counter.low(),
+            },
+        };
+    };
+    let parent_counter = parent_node.counter();
+    let parent_usage = parent_level.usage;
+    let parent_protection = parent_level.protection;
+    Level {
+        usage,
+        protection: Protection {
+            emin: effective(
+                usage,
+                parent_usage,
+                counter.min(),
+                parent_protection.emin,
+                parent_counter.children_min_usage_at(parent_usage),
+                recursive,
+            ),
+            elow: effective(
+                usage,
+                parent_usage,
+                counter.low(),
+                parent_protection.elow,
+                parent_counter.children_low_usage_at(parent_usage),
+                recursive,
+            ),
+        },
     }
 }
 
@@ -378,13 +398,15 @@ pub(crate) fn effective_protection<N: Node>(
     node: &N,
     flags: EvictFlags,
 ) -> Option<Protection> {
+    walk(root, node, flags).map(|level| level.protection)
+}
+
+/// Computes the [`Level`] of `node` relative to `root` by a walk down the path between them;
+/// `None` if `node` is not a strict descendant of `root`.
+fn walk<N: Node>(root: &N, node: &N, flags: EvictFlags) -> Option<Level> {
     let levels = distance(root, node)?;
-    if levels == 0 {
-        return None;
-    }
     let recursive = !flags.contains(EvictFlags::NO_RECURSIVE_PROT);
-    let mut protection = Protection::default();
-    let mut first = true;
+    let mut level = None;
     // Walk the path top-down, `PATH_CHUNK` levels at a time. `remaining` counts the levels not
     // visited yet: the lowest `remaining` nodes of the path, ending with `node`.
     let mut remaining = levels;
@@ -400,13 +422,12 @@ pub(crate) fn effective_protection<N: Node>(
             *slot = cur;
             cur = cur.and_then(Node::parent);
         }
-        for level in path.iter().take(take).flatten() {
-            protection = level_protection(*level, protection, first, recursive);
-            first = false;
+        for node in path.iter().take(take).flatten() {
+            level = Some(level_protection(*node, level, recursive));
         }
         remaining = remaining.saturating_sub(take);
     }
-    Some(protection)
+    level
 }
 
 /// Returns the tree root if `root` is `None`.
@@ -424,10 +445,8 @@ fn root_or_tree_root<'a, N: Node>(root: Option<&'a N>, node: &'a N) -> &'a N {
 /// memcg, a node without usage is within any protection. Only
 /// [`EvictFlags::NO_RECURSIVE_PROT`] of `flags` matters.
 pub(crate) fn below_min<N: Node>(root: Option<&N>, node: &N, flags: EvictFlags) -> bool {
-    match effective_protection(root_or_tree_root(root, node), node, flags) {
-        Some(protection) => node.counter().usage() <= protection.emin,
-        None => false,
-    }
+    walk(root_or_tree_root(root, node), node, flags)
+        .is_some_and(|level| level.usage <= level.protection.emin)
 }
 
 /// Returns whether `node`'s usage is within its effective `low` relative to `root` (the tree
@@ -435,10 +454,8 @@ pub(crate) fn below_min<N: Node>(root: Option<&N>, node: &N, flags: EvictFlags) 
 ///
 /// Same rules as [`below_min`].
 pub(crate) fn below_low<N: Node>(root: Option<&N>, node: &N, flags: EvictFlags) -> bool {
-    match effective_protection(root_or_tree_root(root, node), node, flags) {
-        Some(protection) => node.counter().usage() <= protection.elow,
-        None => false,
-    }
+    walk(root_or_tree_root(root, node), node, flags)
+        .is_some_and(|level| level.usage <= level.protection.elow)
 }
 
 /// Decides whether memory charged to `victim` may be evicted, in O(depth).
@@ -486,11 +503,12 @@ pub(crate) fn evict_valuable<N: Node>(
     if flags.contains(EvictFlags::ONLY_OVER_HIGH) && first_over_high(victim).is_none() {
         return Verdict::No;
     }
-    let Some(protection) = effective_protection(root, victim, flags) else {
+    // The usage compared is the one the protection was computed from: a charge landing between
+    // two reads could otherwise make usage within its protection look above it.
+    let Some(Level { usage, protection }) = walk(root, victim, flags) else {
         // `victim` is in `root`'s subtree, so it is `root` itself.
         return Verdict::Yes;
     };
-    let usage = victim.counter().usage();
     if usage <= protection.emin {
         Verdict::No
     } else if usage > protection.elow {

@@ -20,6 +20,9 @@
 //!   model, while the kernel's fully ordered operations do).
 //! - A failed `cmpxchg` provides no ordering, as in the kernel (its failure ordering is relaxed).
 
+// Only for yielding the CPU in delay injection; the rest is `core`, as in the kernel.
+extern crate std;
+
 use core::sync::atomic::{
     fence,
     AtomicBool,
@@ -203,20 +206,62 @@ pub fn inject_delays(one_in: u64) {
     DELAY_ONE_IN.store(one_in, CoreOrdering::Relaxed);
 }
 
-/// Spins for a pseudo-random time if delay injection selects this operation.
+/// Whether delay injection also covers the operations that are not fully ordered.
+static DELAY_EVERY_OP: AtomicBool = AtomicBool::new(false);
+
+/// Delays one operation in `one_in`, of any ordering, loads and stores included (0: none).
+///
+/// Not part of the kernel API. Like [`inject_delays`], but also before relaxed, acquire and
+/// release operations, which widens the windows between the plain reads of one decision and
+/// between the two updates of one publication; one in eight of those delays yields the CPU
+/// instead of spinning, so that the other threads run in the window even when there are fewer
+/// CPUs than threads. Only debug builds (the tests) check this setting on those operations, so
+/// that release builds (the benchmarks) measure them as they are.
+pub fn inject_delays_everywhere(one_in: u64) {
+    DELAY_EVERY_OP.store(one_in != 0, CoreOrdering::Relaxed);
+    DELAY_ONE_IN.store(one_in, CoreOrdering::Relaxed);
+}
+
+/// Delays an operation that is not fully ordered, if [`inject_delays_everywhere`] asked for it.
 #[inline(always)]
-fn maybe_delay() {
+fn maybe_delay_any() {
+    if cfg!(debug_assertions) && DELAY_EVERY_OP.load(CoreOrdering::Relaxed) {
+        if let Some(x) = delay_selected() {
+            if x & 0x700 == 0 {
+                std::thread::yield_now();
+            } else {
+                spin(x);
+            }
+        }
+    }
+}
+
+/// Returns a pseudo-random number if delay injection selects this operation.
+#[inline(always)]
+fn delay_selected() -> Option<u64> {
     let one_in = DELAY_ONE_IN.load(CoreOrdering::Relaxed);
     if one_in == 0 {
-        return;
+        return None;
     }
     let x = DELAY_SEED
         .fetch_add(0x9e37_79b9_7f4a_7c15, CoreOrdering::Relaxed)
         .wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    if (x >> 32) % one_in == 0 {
-        for _ in 0..(x >> 56) {
-            core::hint::spin_loop();
-        }
+    ((x >> 32) % one_in == 0).then_some(x)
+}
+
+/// Spins for a pseudo-random time of up to about a microsecond, derived from `x`.
+#[inline(always)]
+fn spin(x: u64) {
+    for _ in 0..(x >> 56) {
+        core::hint::spin_loop();
+    }
+}
+
+/// Spins for a pseudo-random time if delay injection selects this operation.
+#[inline(always)]
+fn maybe_delay() {
+    if let Some(x) = delay_selected() {
+        spin(x);
     }
 }
 
@@ -226,6 +271,8 @@ fn ordered<O: Ordering, R>(op: impl FnOnce(CoreOrdering) -> R) -> R {
     if O::FENCED {
         maybe_delay();
         fence(CoreOrdering::SeqCst);
+    } else {
+        maybe_delay_any();
     }
     let ret = op(O::CORE);
     if O::FENCED {
@@ -252,12 +299,14 @@ impl<T: AtomicType> Atomic<T> {
     /// Loads the value; only [`Relaxed`] and [`Acquire`] are accepted.
     #[inline(always)]
     pub fn load<O: AcquireOrRelaxed>(&self, _: O) -> T {
+        maybe_delay_any();
         self.0.load(O::CORE)
     }
 
     /// Stores a value; only [`Relaxed`] and [`Release`] are accepted.
     #[inline(always)]
     pub fn store<O: ReleaseOrRelaxed>(&self, v: T, _: O) {
+        maybe_delay_any();
         self.0.store(v, O::CORE)
     }
 
@@ -283,6 +332,7 @@ where
     /// Atomically adds `v` (wrapping); only [`Relaxed`] is accepted.
     #[inline(always)]
     pub fn add(&self, v: T, _: Relaxed) {
+        maybe_delay_any();
         self.0.fetch_add(v, CoreOrdering::Relaxed);
     }
 
