@@ -4,7 +4,7 @@
 //!
 //! Handles given to C are plain pointers to Rust objects: a `struct drmcg_region *` is an
 //! [`Arc<Region>`] turned into a raw pointer, a `struct drmcg_pool *` points to a [`Pool`] and
-//! carries a reference on the css of its cgroup (which owns the pool), and a
+//! carries a reference on the pool and one on the css of its cgroup, and a
 //! `struct drmcg_owner *` is a css with a reference. Every function documents which references
 //! it takes and gives.
 //!
@@ -29,7 +29,10 @@ use crate::{
     },
     DrmCgroup, //
 };
-use core::ptr;
+use core::ptr::{
+    self,
+    NonNull, //
+};
 use kernel::{
     bindings,
     prelude::*,
@@ -51,13 +54,13 @@ struct CReclaim {
 // SAFETY: The driver promises (in the header's documentation) that its ops and private data may
 // be used from any thread until the region is unregistered.
 unsafe impl Send for CReclaim {}
-// SAFETY: See `Send`; calls are serialised by the region's ops lock.
+// SAFETY: See `Send`; the driver's callback may be called concurrently, as dmem's is.
 unsafe impl Sync for CReclaim {}
 
 impl Reclaim for CReclaim {
     fn reclaim(&self, pool: &Pool, target: u64) -> Result {
         // SAFETY: `ops` stays valid until the region is unregistered, and unregistering waits
-        // for this call (it runs under the region's ops lock).
+        // for this call (it runs in a read-side section of the region's SRCU).
         let f = unsafe { (*self.ops).reclaim };
         let Some(f) = f else {
             return Err(ENOSPC);
@@ -69,9 +72,17 @@ impl Reclaim for CReclaim {
     }
 }
 
-/// Converts a pool reference to the C handle (no reference is taken).
+/// Converts a pool to the C handle, without references (for calls into the driver).
 fn pool_to_c(pool: &Pool) -> *mut bindings::drmcg_pool {
     ptr::from_ref(pool).cast_mut().cast()
+}
+
+/// Gives `pool` to C as a handle: its reference, and a reference on its css that the caller
+/// hands over (`css` must be the pool's).
+fn pool_into_c(pool: ARef<Pool>, css: ARef<Css<DrmCgroup>>) -> *mut bindings::drmcg_pool {
+    // The references are given back by `drmcg_pool_put`.
+    let _ = Css::into_raw(css);
+    ARef::into_raw(pool).as_ptr().cast()
 }
 
 /// Borrows the pool behind a C handle.
@@ -84,12 +95,9 @@ unsafe fn pool_from_c<'a>(pool: *mut bindings::drmcg_pool) -> Option<&'a Pool> {
     unsafe { pool.cast::<Pool>().as_ref() }
 }
 
-/// Gives `pool` to C with a new reference on its css.
+/// Gives `pool` to C as a handle, with new references on it and on its css.
 fn pool_get_to_c(pool: &Pool) -> *mut bindings::drmcg_pool {
-    let css: ARef<Css<DrmCgroup>> = pool.css().into();
-    // The reference is given back by `drmcg_pool_put`.
-    let _ = Css::into_raw(css);
-    pool_to_c(pool)
+    pool_into_c(pool.into(), pool.css().into())
 }
 
 /// Borrows the region behind a C handle.
@@ -233,13 +241,18 @@ unsafe fn try_charge(
         Ok(pool) => pool,
         Err(e) => return e.to_errno(),
     };
-    match charge::try_charge(pool, size) {
+    match charge::try_charge(&*pool, size) {
         Ok(charged) => {
             crate::notify_high(charged.over_high);
             let handle = if get_ref {
-                pool_get_to_c(pool)
+                pool_get_to_c(&pool)
             } else {
-                pool_to_c(pool)
+                // The caller's reference on `css` becomes the handle's.
+                let css_ref = ptr::from_ref(pool.css()).cast_mut();
+                // SAFETY: `css_ref` is live, and the caller hands us a reference on it (see
+                // the function's documentation), which the handle now owns.
+                let css_ref = unsafe { ARef::from_raw(NonNull::new_unchecked(css_ref)) };
+                pool_into_c(pool, css_ref)
             };
             // SAFETY: `ret_pool` is valid for writing.
             unsafe { *ret_pool = handle };
@@ -359,8 +372,8 @@ pub unsafe extern "C" fn drmcg_force_charge_owner(
     let result = unsafe {
         with_owner(owner, |css| {
             pool::get_or_create(css, region).map(|pool| {
-                crate::notify_high(charge::force_charge(pool, size).over_high);
-                pool_get_to_c(pool)
+                crate::notify_high(charge::force_charge(&*pool, size).over_high);
+                pool_into_c(pool, css.into())
             })
         })
     };
@@ -390,7 +403,7 @@ pub unsafe extern "C" fn drmcg_get_owner_pool(
     // SAFETY: `owner` is null or held by the caller.
     let result = unsafe {
         with_owner(owner, |css| {
-            pool::get_or_create(css, region).map(pool_get_to_c)
+            pool::get_or_create(css, region).map(|pool| pool_into_c(pool, css.into()))
         })
     };
     result.unwrap_or_else(|e| e.to_ptr())
@@ -438,11 +451,16 @@ pub unsafe extern "C" fn drmcg_pool_get(
 /// `pool` is null or a pool whose reference the caller gives up.
 #[export]
 pub unsafe extern "C" fn drmcg_pool_put(pool: *mut bindings::drmcg_pool) {
-    // SAFETY: The caller holds a reference until this call.
-    if let Some(pool) = unsafe { pool_from_c(pool) } {
-        // SAFETY: The caller gives up the reference on the pool's css that came with it.
-        drop(unsafe { Css::<DrmCgroup>::from_raw_ref(pool.css().as_raw()) });
-    }
+    let Some(pool) = NonNull::new(pool.cast::<Pool>()) else {
+        return;
+    };
+    // SAFETY: The caller holds the handle's references until this call, so the pool and its
+    // css are alive.
+    let css = unsafe { pool.as_ref() }.css().as_raw();
+    // SAFETY: The caller gives up the handle's reference on the pool...
+    drop(unsafe { ARef::from_raw(pool) });
+    // SAFETY: ... and the one on its css, which kept the css alive until now.
+    drop(unsafe { Css::<DrmCgroup>::from_raw_ref(css) });
 }
 
 /// Returns whether a cgroup ever set a finite `drm.high` in `region`, a hint that lets eviction

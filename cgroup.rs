@@ -13,7 +13,10 @@
 
 use core::{
     marker::PhantomData,
-    ptr::NonNull, //
+    ptr::{
+        self,
+        NonNull, //
+    },
 };
 use kernel::{
     bindings,
@@ -24,7 +27,10 @@ use kernel::{
         AlwaysRefCounted, //
     },
     task::Task,
-    types::Opaque, //
+    types::{
+        ForeignOwnable,
+        Opaque, //
+    },
 };
 
 /// The interface files of the controller, as numbered by the C table (`enum drmcg_file`).
@@ -77,8 +83,9 @@ impl File {
 /// `Self` is the per-cgroup state. The cgroup core owns it; the controller sees it through
 /// [`Css`].
 pub(crate) trait Controller: Sized + Send + Sync + 'static {
-    /// State of one open interface file (e.g. the per-file peak of `drm.peak`).
-    type OpenFile: Send + Sync;
+    /// State of one open interface file (e.g. the per-file peak of `drm.peak`), kept in the
+    /// open file while it is open.
+    type OpenFile: ForeignOwnable + Send + Sync;
 
     /// The subsystem id the cgroup core gave the controller (`<name>_cgrp_id`).
     const SUBSYS_ID: u32;
@@ -92,24 +99,27 @@ pub(crate) trait Controller: Sized + Send + Sync + 'static {
     fn css_offline(css: &Css<Self>);
 
     /// Opens `file`; the returned state is passed to [`Self::show`] and [`Self::write`].
-    fn open(css: &Css<Self>, file: File) -> Result<Option<KBox<Self::OpenFile>>>;
+    fn open(css: &Css<Self>, file: File) -> Result<Option<Self::OpenFile>>;
 
-    /// Called when an open `file` with state is closed, before the state is freed.
-    fn release(css: &Css<Self>, file: File, state: &Self::OpenFile);
+    /// Called when an open `file` with state is closed; the state is dropped afterwards.
+    fn release(css: &Css<Self>, file: File, state: Self::OpenFile);
 
     /// Prints the contents of `file`.
-    fn show(css: &Css<Self>, file: File, open: Option<&Self::OpenFile>, m: &SeqFile) -> Result;
+    fn show(css: &Css<Self>, file: File, open: Option<Borrowed<'_, Self>>, m: &SeqFile) -> Result;
 
     /// Handles a write of `input` to `file`. `nonblock` is set when the file was opened with
     /// `O_NONBLOCK`.
     fn write(
         css: &Css<Self>,
         file: File,
-        open: Option<&Self::OpenFile>,
+        open: Option<Borrowed<'_, Self>>,
         input: &[u8],
         nonblock: bool,
     ) -> Result;
 }
+
+/// A borrow of a controller's open-file state.
+pub(crate) type Borrowed<'a, T> = <<T as Controller>::OpenFile as ForeignOwnable>::Borrowed<'a>;
 
 /// The per-cgroup state of a controller, embedding the C `struct drmcg_css`.
 ///
@@ -143,6 +153,9 @@ impl<T: Controller> core::ops::Deref for Css<T> {
 }
 
 impl<T: Controller> Css<T> {
+    /// Offset of the controller's state in a [`Css`], for containers of fields of `T`.
+    pub(crate) const DATA_OFFSET: usize = core::mem::offset_of!(Self, data);
+
     /// Returns the raw `struct cgroup_subsys_state`.
     pub(crate) fn as_raw(&self) -> *mut bindings::cgroup_subsys_state {
         // SAFETY: `raw` is valid; taking the address of a field does not read it.
@@ -303,38 +316,58 @@ impl<T: Controller> Callbacks<T> {
     /// Returns where the controller's state of an open file is kept.
     ///
     /// The cgroup core owns `of->priv` (its `struct cgroup_file_ctx`) and reserves a
-    /// `struct cgroup_of_peak` in it for controllers' peak files; its `value` holds the pointer
-    /// to our state (0 when there is none).
+    /// `struct cgroup_of_peak` in it for controllers' peak files; its `value` holds the state
+    /// that [`ForeignOwnable::into_foreign`] gave us (0 when there is none).
     ///
     /// # Safety
     ///
     /// `of` is a live open file of one of this controller's interface files.
-    unsafe fn state_slot(of: *mut bindings::kernfs_open_file) -> *mut usize {
+    unsafe fn state_slot(of: *mut bindings::kernfs_open_file) -> *mut *mut c_void {
         // SAFETY: `of` is a live cgroup file, whose context the core allocated at open.
         let peak = unsafe { bindings::of_peak(of) };
         // SAFETY: `peak` points into the live context; taking a field's address reads nothing.
-        unsafe { &raw mut (*peak).value }.cast()
+        let value = unsafe { &raw mut (*peak).value };
+        // CAST: `value` is an `unsigned long`, as wide as a pointer, and starts zeroed (the
+        // core allocates the context with `kzalloc`).
+        value.cast()
     }
 
-    /// Returns the file and open-file state of a `kernfs_open_file`.
+    /// Returns the file of a `kernfs_open_file`.
     ///
     /// # Safety
     ///
     /// `of` is a live open file of one of this controller's interface files.
-    unsafe fn file<'a>(of: *mut bindings::kernfs_open_file) -> (File, Option<&'a T::OpenFile>) {
+    unsafe fn file(of: *mut bindings::kernfs_open_file) -> File {
         // SAFETY: `of` is live and is one of our files, so it has a cftype.
         let cft = unsafe { bindings::of_cft(of) };
         // SAFETY: `cft` points to our static cftype table.
         let private = unsafe { (*cft).private };
-        // Every entry of our table has a valid `private`; an unknown value would map to
-        // `Current`, which is read-only and harmless.
-        let file = File::from_private(private as u64).unwrap_or(File::Current);
+        match File::from_private(private as u64) {
+            Some(file) => file,
+            None => {
+                // Every entry of our table has a valid `private`: a mismatch between the C
+                // table and `File` is a bug. `Current` is read-only and harmless.
+                kernel::warn_on!(true);
+                File::Current
+            }
+        }
+    }
+
+    /// Borrows the open-file state of a `kernfs_open_file`, if it has one.
+    ///
+    /// # Safety
+    ///
+    /// `of` is a live open file of one of this controller's interface files, and the borrow
+    /// ends before `release` runs for it (the core calls `release` after the last show/write).
+    unsafe fn state<'a>(of: *mut bindings::kernfs_open_file) -> Option<Borrowed<'a, T>> {
         // SAFETY: `of` is live, so is its per-file slot.
-        let state = unsafe { *Self::state_slot(of) } as *const T::OpenFile;
-        // SAFETY: The slot is 0 or holds a `KBox<T::OpenFile>` that `open` stored and `release`
-        // has not freed yet (it runs after the last show/write).
-        let open = unsafe { state.as_ref() };
-        (file, open)
+        let state = unsafe { *Self::state_slot(of) };
+        if state.is_null() {
+            return None;
+        }
+        // SAFETY: A non-null slot holds what `into_foreign` returned in `open`, which `release`
+        // has not taken back yet.
+        Some(unsafe { T::OpenFile::borrow(state) })
     }
 
     /// `seq_show`.
@@ -345,10 +378,12 @@ impl<T: Controller> Callbacks<T> {
     pub(crate) unsafe fn seq_show(sf: *mut bindings::seq_file) -> c_int {
         // SAFETY: For cgroup files, `private` of the seq_file is the `kernfs_open_file`.
         let of = unsafe { (*sf).private }.cast::<bindings::kernfs_open_file>();
-        // SAFETY: `sf` is the seq_file of one of our files.
+        // SAFETY: `sf` is the seq_file of one of our files; kernfs holds an active reference on
+        // the file's node during the call, and removing the cgroup drains those before the
+        // css can go away.
         let css = unsafe { Css::<T>::from_raw(bindings::seq_css(sf)) };
         // SAFETY: `of` is live for the duration of the call.
-        let (file, open) = unsafe { Self::file(of) };
+        let (file, open) = unsafe { (Self::file(of), Self::state(of)) };
         // SAFETY: `sf` is live and only this thread uses it during `seq_show`.
         let m = unsafe { SeqFile::from_raw(sf) };
         match T::show(css, file, open, m) {
@@ -368,10 +403,12 @@ impl<T: Controller> Callbacks<T> {
         buf: *mut c_char,
         nbytes: usize,
     ) -> isize {
-        // SAFETY: `of` is live; `of_css` returns its css, which the open file pins.
+        // SAFETY: `of` is live; `of_css` returns its css. Kernfs holds an active reference on
+        // the file's node during the write, and removing the cgroup drains active references
+        // before the css can go away.
         let css = unsafe { Css::<T>::from_raw(bindings::of_css(of)) };
         // SAFETY: `of` is live for the duration of the call.
-        let (file, open) = unsafe { Self::file(of) };
+        let (file, open) = unsafe { (Self::file(of), Self::state(of)) };
         // SAFETY: The kernfs write path hands us `nbytes` valid bytes in `buf`.
         let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), nbytes) };
         // SAFETY: `of->file` is the open `struct file`, live during the write.
@@ -389,15 +426,16 @@ impl<T: Controller> Callbacks<T> {
     ///
     /// `of` is a live open file of one of this controller's files, with no state attached yet.
     pub(crate) unsafe fn open(of: *mut bindings::kernfs_open_file) -> c_int {
-        // SAFETY: `of` is live; `of_css` returns its css, which the open file pins.
+        // SAFETY: `of` is live; `of_css` returns its css. Kernfs holds an active reference on
+        // the file's node during `open`, which keeps the cgroup and its css alive.
         let css = unsafe { Css::<T>::from_raw(bindings::of_css(of)) };
-        // SAFETY: `of` is live and has no state yet.
-        let (file, _) = unsafe { Self::file(of) };
+        // SAFETY: `of` is live.
+        let file = unsafe { Self::file(of) };
         match T::open(css, file) {
             Ok(state) => {
                 if let Some(state) = state {
-                    // SAFETY: `of` is live; `release` turns the pointer back into the box.
-                    unsafe { *Self::state_slot(of) = KBox::into_raw(state) as usize };
+                    // SAFETY: `of` is live; `release` takes the state back.
+                    unsafe { *Self::state_slot(of) = state.into_foreign() };
                 }
                 0
             }
@@ -411,20 +449,22 @@ impl<T: Controller> Callbacks<T> {
     ///
     /// `of` is an open file of one of this controller's files that is being closed.
     pub(crate) unsafe fn release(of: *mut bindings::kernfs_open_file) {
-        // SAFETY: `of` is live until this callback returns; `of_css` returns its css, which the
-        // open file pins.
+        // SAFETY: `of` is live until this callback returns; `of_css` returns its css. Kernfs
+        // calls `release` when the file is closed or, at the latest, when the cgroup's files
+        // are removed (it drains open files then), and the core removes them before the css
+        // can go away.
         let css = unsafe { Css::<T>::from_raw(bindings::of_css(of)) };
         // SAFETY: `of` is live until this callback returns.
-        let (file, _) = unsafe { Self::file(of) };
+        let file = unsafe { Self::file(of) };
         // SAFETY: `of` is live until this callback returns.
-        let state = unsafe { *Self::state_slot(of) } as *mut T::OpenFile;
-        if !state.is_null() {
-            // SAFETY: `open` stored a `KBox<T::OpenFile>` here; no show/write runs any more.
-            let state = unsafe { KBox::from_raw(state) };
-            T::release(css, file, &state);
-            drop(state);
-            // SAFETY: `of` is live.
-            unsafe { *Self::state_slot(of) = 0 };
+        let slot = unsafe { Self::state_slot(of) };
+        // SAFETY: The slot holds null or what `into_foreign` returned in `open`; no show or
+        // write runs any more, so no borrow of it is left.
+        let state = unsafe { T::OpenFile::try_from_foreign(*slot) };
+        // SAFETY: `of` is live.
+        unsafe { *slot = ptr::null_mut() };
+        if let Some(state) = state {
+            T::release(css, file, state);
         }
     }
 }

@@ -8,7 +8,6 @@
 //!
 //! C header: [`include/linux/cgroup_drm.h`](srctree/include/linux/cgroup_drm.h).
 
-use core::ptr;
 use kernel::{
     bindings,
     prelude::*,
@@ -18,12 +17,16 @@ use kernel::{
         aref::ARef,
         new_mutex,
         Arc,
+        ArcBorrow,
+        GlobalGuard,
+        LockedBy,
         Mutex, //
     },
     workqueue::{
         self,
-        impl_has_work,
         new_work,
+        HasWork,
+        Queue,
         Work,
         WorkItem, //
     },
@@ -54,7 +57,12 @@ mod atomic {
     };
 }
 
+use atomic::{
+    Atomic,
+    Relaxed, //
+};
 use cgroup::{
+    Borrowed,
     Controller,
     Css,
     File, //
@@ -69,7 +77,6 @@ use pool::{
 };
 use region::{
     Region,
-    MAX_REGIONS,
     REGISTRY, //
 };
 
@@ -79,21 +86,36 @@ const __LOG_PREFIX: &[u8] = b"drm_cgroup\0";
 /// How often lowering `drm.max` asks the driver to reclaim without progress before giving up.
 const MAX_RECLAIM_RETRIES: u32 = 16;
 
-/// The state of one open `drm.peak` file: one per-file peak per region slot.
-pub(crate) struct PeakFile {
-    fds: [PeakFd; MAX_REGIONS],
+/// How many driver reclaim calls one run of a cgroup's high reclaim makes at most.
+const HIGH_RECLAIM_CALLS: u32 = 16;
+
+/// How many runs of high reclaim one `drm.high` write (or a run that made progress) may lead
+/// to: a run that made progress and left usage above `high` queues the next one while budget
+/// is left.
+const HIGH_RECLAIM_RUNS: u32 = 8;
+
+/// The `drm.peak` files of one cgroup that were written at least once (memcg's "watchers").
+pub(crate) struct PeakWatchers {
+    files: KVec<Arc<PeakFile>>,
 }
 
-/// A `drm.peak` file that was written to, in its cgroup's watcher list.
-///
-/// # Invariants
-///
-/// Points to the [`PeakFile`] of an open file; `release` removes it from the list (under the
-/// list's lock) before the file state is freed.
-struct PeakWatcher(*const PeakFile);
+/// The state of one open `drm.peak` file.
+pub(crate) struct PeakFile {
+    /// A per-file peak for each region (by [`Region::id`]) the file was reset in; under the
+    /// cgroup's [`DrmCgroup::peak`] lock. A region that is unregistered and a new one that
+    /// reuses its slot have different ids, so an old reset never shows for the new region.
+    fds: LockedBy<KVec<(u64, PeakFd)>, PeakWatchers>,
+}
 
-// SAFETY: `PeakFile` is `Sync` (atomics only), and the pointer is valid while listed.
-unsafe impl Send for PeakWatcher {}
+impl PeakFile {
+    /// The per-file peak of the region with id `id`, if the file was reset there.
+    fn fd<'a>(&'a self, watchers: &'a PeakWatchers, id: u64) -> Option<&'a PeakFd> {
+        self.fds
+            .access(watchers)
+            .iter()
+            .find_map(|(i, fd)| (*i == id).then_some(fd))
+    }
+}
 
 /// The per-cgroup state of the drm controller.
 #[pin_data]
@@ -102,19 +124,36 @@ pub(crate) struct DrmCgroup {
     pools: Pools,
     /// The `drm.peak` files of this cgroup that were written at least once.
     #[pin]
-    peak_watchers: Mutex<KVec<PeakWatcher>>,
+    peak: Mutex<PeakWatchers>,
+    /// Background reclaim down to `drm.high`, queued by `drm.high` writes.
+    #[pin]
+    high_work: Work<Css<DrmCgroup>>,
+    /// Runs of high reclaim left before it needs another `drm.high` write.
+    high_runs: Atomic<u32>,
+    /// How many times `high_work` is queued or running, for statistics: the work item is
+    /// pending at most once, so this is at most 2 (one run, one pending).
+    high_in_flight: Atomic<u32>,
+    /// Set when the cgroup is removed: no more background reclaim.
+    offline: Atomic<bool>,
 }
+
+/// The registry lock, held.
+type RegistryGuard = GlobalGuard<REGISTRY>;
 
 /// Looks up a registered region by key, with a reference.
 fn find_region(key: &[u8]) -> Result<Arc<Region>> {
     REGISTRY.lock().find(key).cloned().ok_or(ENODEV)
 }
 
-/// Prints one line per registered region: its key and what `value` says about it.
-fn show_regions(m: &SeqFile, mut line: impl FnMut(&SeqFile, &CStr, &Region) -> Result) -> Result {
+/// Prints one line per registered region: its key and what `line` says about it. `line` runs
+/// under the registry lock, which it gets to look up pools.
+fn show_regions(
+    m: &SeqFile,
+    mut line: impl FnMut(&SeqFile, &CStr, &Region, &RegistryGuard) -> Result,
+) -> Result {
     let reg = REGISTRY.lock();
     for r in reg.regions() {
-        line(m, r.key(), r)?;
+        line(m, r.key(), r, &reg)?;
     }
     Ok(())
 }
@@ -169,70 +208,182 @@ pub(crate) fn report_eviction(pool: &Pool, bytes: u64, hit_low: bool) {
 
 /// Asks the region's driver to bring `pool`'s usage down to `target` bytes.
 ///
-/// Stops when the usage fits, on a signal, on a driver error, or after
-/// [`MAX_RECLAIM_RETRIES`] attempts without progress.
-fn reclaim_to(pool: &Pool, target: u64, interruptible: bool) {
+/// Stops when the usage fits, on a signal (if `interruptible`), on a driver error (`ENODEV`
+/// once the region is unregistered), after [`MAX_RECLAIM_RETRIES`] calls in a row without
+/// progress, or after `max_calls` calls in all. Returns whether it made progress, and how many
+/// calls it made.
+fn reclaim_to(pool: &Pool, target: u64, interruptible: bool, max_calls: u32) -> (bool, u32) {
     let mut retries = 0;
-    loop {
+    let mut progress = false;
+    let mut calls = 0;
+    while calls < max_calls {
         let usage = pool.counter().usage();
         if usage <= target {
-            return;
+            break;
         }
         if interruptible && kernel::current!().signal_pending() {
-            return;
+            break;
         }
+        calls += 1;
         match pool.region().reclaim(pool, usage - target) {
-            Ok(()) if pool.counter().usage() < usage => retries = 0,
+            Ok(()) if pool.counter().usage() < usage => {
+                progress = true;
+                retries = 0;
+            }
             Ok(()) => retries += 1,
             Err(e) if e == ENOSPC => retries += 1,
-            Err(_) => return,
+            Err(_) => break,
         }
         if retries >= MAX_RECLAIM_RETRIES {
+            break;
+        }
+    }
+    (progress, calls)
+}
+
+/// The queue of the controller's background reclaim: unbound, as the work sleeps on the
+/// driver's fences for as long as evictions take.
+fn reclaim_queue() -> &'static Queue {
+    // SAFETY: `drmcg_reclaim_wq` is set once at boot (by an initcall, before userspace can
+    // write `drm.high`) and never freed; it is null only if its allocation failed.
+    let wq = unsafe { bindings::drmcg_reclaim_wq };
+    if wq.is_null() {
+        workqueue::system_unbound()
+    } else {
+        // SAFETY: A non-null `drmcg_reclaim_wq` is a workqueue that lives forever.
+        unsafe { Queue::from_raw(wq) }
+    }
+}
+
+/// Statistics of background reclaim since boot, for tests (see `drmcg_high_reclaim_stats`).
+struct HighStats {
+    queued: Atomic<u64>,
+    runs: Atomic<u64>,
+    max_in_flight: Atomic<u64>,
+}
+
+static HIGH_STATS: HighStats = HighStats {
+    queued: Atomic::new(0),
+    runs: Atomic::new(0),
+    max_in_flight: Atomic::new(0),
+};
+
+/// Queues `css`'s high reclaim item unless it is pending already.
+fn enqueue_high_reclaim(css: &Css<DrmCgroup>) {
+    // Counted before queuing, as the item may run (and uncount itself) at once.
+    let now = u64::from(css.high_in_flight.fetch_add(1, Relaxed)) + 1;
+    if reclaim_queue().enqueue(ARef::from(css)).is_err() {
+        // Already pending: the pending run will see the new `high`.
+        css.high_in_flight.fetch_sub(1, Relaxed);
+        return;
+    }
+    HIGH_STATS.queued.fetch_add(1, Relaxed);
+    let mut max = HIGH_STATS.max_in_flight.load(Relaxed);
+    while now > max {
+        match HIGH_STATS.max_in_flight.cmpxchg(max, now, Relaxed) {
+            Ok(_) => break,
+            Err(m) => max = m,
+        }
+    }
+}
+
+/// Queues `css`'s high reclaim, with a fresh budget of runs. Queuing an item that is already
+/// pending does nothing, so a cgroup has at most one pending at any time.
+fn queue_high_reclaim(css: &Css<DrmCgroup>) {
+    css.high_runs.store(HIGH_RECLAIM_RUNS, Relaxed);
+    enqueue_high_reclaim(css);
+}
+
+/// Reports background reclaim statistics to the test interface.
+///
+/// # Safety
+///
+/// Each argument is valid for writing.
+#[export]
+pub unsafe extern "C" fn drmcg_high_reclaim_stats(
+    queued: *mut u64,
+    runs: *mut u64,
+    max_in_flight: *mut u64,
+) {
+    // SAFETY: The caller passes pointers valid for writing.
+    unsafe {
+        *queued = HIGH_STATS.queued.load(Relaxed);
+        *runs = HIGH_STATS.runs.load(Relaxed);
+        *max_in_flight = HIGH_STATS.max_in_flight.load(Relaxed);
+    }
+}
+
+/// Offset of [`DrmCgroup::high_work`] in a [`Css<DrmCgroup>`].
+const HIGH_WORK_OFFSET: usize =
+    Css::<DrmCgroup>::DATA_OFFSET + core::mem::offset_of!(DrmCgroup, high_work);
+
+// SAFETY: `raw_get_work` and `work_container_of` add and subtract the same offset, that of the
+// `high_work` field of the controller's state inside the css, so they are inverses and return
+// pointers to the field and to its container.
+unsafe impl HasWork<Css<DrmCgroup>> for Css<DrmCgroup> {
+    unsafe fn raw_get_work(ptr: *mut Self) -> *mut Work<Css<DrmCgroup>> {
+        // SAFETY: `ptr` points to a css, which contains the field at this offset.
+        unsafe { ptr.byte_add(HIGH_WORK_OFFSET) }.cast()
+    }
+
+    unsafe fn work_container_of(ptr: *mut Work<Css<DrmCgroup>>) -> *mut Self {
+        // SAFETY: `ptr` points to the `high_work` field of a css.
+        unsafe { ptr.byte_sub(HIGH_WORK_OFFSET) }.cast()
+    }
+}
+
+impl WorkItem for Css<DrmCgroup> {
+    type Pointer = ARef<Css<DrmCgroup>>;
+
+    /// One run of high reclaim, see [`high_reclaim`].
+    fn run(css: ARef<Css<DrmCgroup>>) {
+        HIGH_STATS.runs.fetch_add(1, Relaxed);
+        high_reclaim(&css);
+        css.high_in_flight.fetch_sub(1, Relaxed);
+    }
+}
+
+/// One run of `css`'s high reclaim (see [`WorkItem::run`] of [`Css<DrmCgroup>`]): for each
+/// region where the cgroup is above its `high`, asks the driver to evict down to it, at most
+/// [`HIGH_RECLAIM_CALLS`] calls in all; queues the next run if this one made progress, usage
+/// is still above `high` somewhere and budget is left. Stops once the cgroup is offline.
+fn high_reclaim(css: &Css<DrmCgroup>) {
+    let over_high = {
+        let reg = REGISTRY.lock();
+        let mut pools = KVec::new();
+        for r in reg.regions() {
+            if let Some(pool) = css.pools.get_locked(r, &reg) {
+                let c = pool.counter();
+                if c.usage() > c.high() && pools.push(ARef::from(pool), GFP_KERNEL).is_err() {
+                    break;
+                }
+            }
+        }
+        pools
+    };
+    let mut calls = HIGH_RECLAIM_CALLS;
+    let mut progress = false;
+    let mut above = false;
+    for pool in over_high.iter() {
+        if css.offline.load(Relaxed) || calls == 0 {
             return;
         }
+        let (p, used) = reclaim_to(pool, pool.counter().high(), false, calls);
+        progress |= p;
+        calls -= used;
+        above |= pool.counter().usage() > pool.counter().high();
     }
-}
-
-/// Background reclaim of a cgroup's usage in one region down to its `high`.
-#[pin_data]
-struct HighReclaim {
-    css: ARef<Css<DrmCgroup>>,
-    region: Arc<Region>,
-    #[pin]
-    work: Work<HighReclaim>,
-}
-
-impl_has_work! {
-    impl HasWork<Self> for HighReclaim { self.work }
-}
-
-impl WorkItem for HighReclaim {
-    type Pointer = Arc<HighReclaim>;
-
-    fn run(this: Arc<HighReclaim>) {
-        if let Some(pool) = this.css.pools.get(&this.region) {
-            reclaim_to(pool, pool.counter().high(), false);
+    if progress && above && !css.offline.load(Relaxed) {
+        let left = css.high_runs.load(Relaxed);
+        if left > 0 {
+            css.high_runs.store(left - 1, Relaxed);
+            enqueue_high_reclaim(css);
         }
     }
-}
-
-/// Queues background reclaim of `pool` down to its `high`.
-fn queue_high_reclaim(pool: &Pool) -> Result {
-    let work = Arc::pin_init(
-        pin_init!(HighReclaim {
-            css: pool.css().into(),
-            region: pool.region().clone(),
-            work <- new_work!("drm_cgroup_high_reclaim"),
-        }),
-        GFP_KERNEL,
-    )?;
-    // A reclaim already queued for the same pool is harmless: it finds nothing left to do.
-    let _ = workqueue::system().enqueue(work);
-    Ok(())
 }
 
 impl Controller for DrmCgroup {
-    type OpenFile = PeakFile;
+    type OpenFile = Arc<PeakFile>;
     const SUBSYS_ID: u32 = bindings::cgroup_subsys_id_drm_cgrp_id;
 
     fn css_alloc(parent: Option<&Css<Self>>) -> impl PinInit<Self, Error> {
@@ -241,15 +392,21 @@ impl Controller for DrmCgroup {
         }
         try_pin_init!(DrmCgroup {
             pools: Pools::new(),
-            peak_watchers <- new_mutex!(KVec::new()),
+            peak <- new_mutex!(PeakWatchers { files: KVec::new() }),
+            high_work <- new_work!("drm_cgroup_high_reclaim"),
+            high_runs: Atomic::new(0),
+            high_in_flight: Atomic::new(0),
+            offline: Atomic::new(false),
         }? Error)
     }
 
     fn css_offline(css: &Css<Self>) {
+        // A queued high reclaim stops at its next step.
+        css.offline.store(true, Relaxed);
         // As memcg and dmem do: a removed cgroup protects nothing and limits nothing.
         let reg = REGISTRY.lock();
         for r in reg.regions() {
-            if let Some(pool) = css.pools.get(r) {
+            if let Some(pool) = css.pools.get_locked(r, &reg) {
                 charge::set_min(pool, 0);
                 charge::set_low(pool, 0);
                 pool.counter().set_high(charge::UNLIMITED);
@@ -258,31 +415,34 @@ impl Controller for DrmCgroup {
         }
     }
 
-    fn open(_css: &Css<Self>, file: File) -> Result<Option<KBox<PeakFile>>> {
+    fn open(css: &Css<Self>, file: File) -> Result<Option<Arc<PeakFile>>> {
         if file != File::Peak {
             return Ok(None);
         }
-        let state = KBox::new(
+        let state = Arc::new(
             PeakFile {
-                fds: [const { PeakFd::new() }; MAX_REGIONS],
+                fds: LockedBy::new(&css.peak, KVec::new()),
             },
             GFP_KERNEL,
         )?;
         Ok(Some(state))
     }
 
-    fn release(css: &Css<Self>, _file: File, state: &PeakFile) {
-        let mut watchers = css.peak_watchers.lock();
-        if let Some(i) = watchers.iter().position(|w| ptr::eq(w.0, state)) {
-            let _ = watchers.remove(i);
-        }
+    fn release(css: &Css<Self>, _file: File, state: Arc<PeakFile>) {
+        let mut peak = css.peak.lock();
+        peak.files.retain(|w| !Arc::ptr_eq(w, &state));
     }
 
-    fn show(css: &Css<Self>, file: File, open: Option<&PeakFile>, m: &SeqFile) -> Result {
+    fn show(
+        css: &Css<Self>,
+        file: File,
+        open: Option<ArcBorrow<'_, PeakFile>>,
+        m: &SeqFile,
+    ) -> Result {
         let pools = &css.pools;
-        show_regions(m, |m, key, r| {
+        show_regions(m, |m, key, r, reg| {
             let key = key.to_str()?;
-            let pool = pools.get(r);
+            let pool = pools.get_locked(r, reg);
             let c = pool.map(|p| p.counter());
             let v = |f: fn(&charge::Counter) -> u64, default: u64| c.map_or(default, f);
             match file {
@@ -293,9 +453,14 @@ impl Controller for DrmCgroup {
                 File::High => show_value(m, key, v(|c| c.high(), charge::UNLIMITED)),
                 File::Max => show_value(m, key, v(|c| c.max(), charge::UNLIMITED)),
                 File::Peak => {
-                    let fd = open.and_then(|o| o.fds.get(r.slot()));
-                    let peak = match (c, fd) {
-                        (Some(c), Some(fd)) => fd.read(c),
+                    let peak = match (c, &open) {
+                        (Some(c), Some(open)) => {
+                            let watchers = css.peak.lock();
+                            match open.fd(&watchers, r.id()) {
+                                Some(fd) => fd.read(c),
+                                None => c.watermark(),
+                            }
+                        }
                         (Some(c), None) => c.watermark(),
                         (None, _) => 0,
                     };
@@ -327,7 +492,7 @@ impl Controller for DrmCgroup {
     fn write(
         css: &Css<Self>,
         file: File,
-        open: Option<&PeakFile>,
+        open: Option<Borrowed<'_, Self>>,
         input: &[u8],
         nonblock: bool,
     ) -> Result {
@@ -339,19 +504,19 @@ impl Controller for DrmCgroup {
         let pool = pool::get_or_create(css, region.as_arc_borrow())?;
         let value = value.bytes();
         match file {
-            File::Min => charge::set_min(pool, value),
-            File::Low => charge::set_low(pool, value),
+            File::Min => charge::set_min(&*pool, value),
+            File::Low => charge::set_low(&*pool, value),
             File::High => {
                 if value != charge::UNLIMITED {
                     region.note_high();
                 }
                 if pool.counter().set_high(value) > value {
-                    queue_high_reclaim(pool)?;
+                    queue_high_reclaim(css);
                 }
             }
             File::Max => {
                 if pool.counter().set_max(value) > value && !nonblock {
-                    reclaim_to(pool, value, true);
+                    let _ = reclaim_to(&pool, value, true, u32::MAX);
                 }
             }
             _ => return Err(EINVAL),
@@ -361,31 +526,49 @@ impl Controller for DrmCgroup {
 }
 
 /// Resets the peak seen through one open `drm.peak` file, for every region.
-fn write_peak(css: &Css<DrmCgroup>, state: &PeakFile, input: &[u8]) -> Result {
+fn write_peak(css: &Css<DrmCgroup>, state: ArcBorrow<'_, PeakFile>, input: &[u8]) -> Result {
     if input.is_empty() {
         return Err(EINVAL);
     }
     let reg = REGISTRY.lock();
-    let mut watchers = css.peak_watchers.lock();
-    watchers.reserve(1, GFP_KERNEL)?;
-    let mut first = false;
+    let mut guard = css.peak.lock();
+    let watchers = &mut *guard;
+    watchers.files.reserve(1, GFP_KERNEL)?;
+    // Give the file a per-file peak in every region where the cgroup has a pool, and forget
+    // those of regions that are gone.
+    {
+        let fds = state.fds.access_mut(watchers);
+        fds.retain(|(id, _)| reg.regions().iter().any(|r| r.id() == *id));
+        for r in reg.regions() {
+            if css.pools.get_locked(r, &reg).is_some() && !fds.iter().any(|(id, _)| *id == r.id()) {
+                fds.push((r.id(), PeakFd::new()), GFP_KERNEL)?;
+            }
+        }
+    }
+    let watchers = &*watchers;
     for r in reg.regions() {
-        let (Some(pool), Some(fd)) = (css.pools.get(r), state.fds.get(r.slot())) else {
+        let (Some(pool), Some(fd)) = (css.pools.get_locked(r, &reg), state.fd(watchers, r.id()))
+        else {
             continue;
         };
-        let others = watchers.iter().filter_map(|w| {
-            // SAFETY: Listed watchers are open files (type invariant of `PeakWatcher`), and we
-            // hold the list's lock, which `release` takes before the file state is freed.
-            unsafe { &*w.0 }.fds.get(r.slot())
-        });
-        first |= fd.reset(pool.counter(), others);
+        let others = watchers.files.iter().filter_map(|w| w.fd(watchers, r.id()));
+        let _ = fd.reset(pool.counter(), others);
     }
-    let listed = watchers.iter().any(|w| ptr::eq(w.0, state));
-    if !listed && (first || state.fds.iter().any(|fd| fd.is_registered())) {
-        // INVARIANT: `release` removes the entry before `state` is freed.
-        watchers.push(PeakWatcher(state), GFP_KERNEL)?;
+    let listed = watchers.files.iter().any(|w| ptr_eq(w, &state));
+    let registered = state
+        .fds
+        .access(watchers)
+        .iter()
+        .any(|(_, fd)| fd.is_registered());
+    if !listed && registered {
+        guard.files.push(state.into(), GFP_KERNEL)?;
     }
     Ok(())
+}
+
+/// Whether `a` and `b` are the same open file.
+fn ptr_eq(a: &Arc<PeakFile>, b: &ArcBorrow<'_, PeakFile>) -> bool {
+    core::ptr::eq::<PeakFile>(&**a, &**b)
 }
 
 /// The cgroup core's callbacks, implemented by [`cgroup::Callbacks`].

@@ -69,7 +69,6 @@ static int bench_pairs_drm(unsigned long n)
 		if (drmcg_try_charge(bench_drm, BENCH_SIZE, &pool, NULL))
 			return -ENOSPC;
 		drmcg_uncharge(pool, BENCH_SIZE);
-		drmcg_pool_put(pool);
 	}
 	return 0;
 }
@@ -119,12 +118,10 @@ static int bench_first(void)
 	t1 = ktime_get_ns();
 	if (dmem_cgroup_try_charge(bench_dmem, BENCH_SIZE, &dpool, NULL)) {
 		drmcg_uncharge(pool, BENCH_SIZE);
-		drmcg_pool_put(pool);
 		return -ENOSPC;
 	}
 	t2 = ktime_get_ns();
 	drmcg_uncharge(pool, BENCH_SIZE);
-	drmcg_pool_put(pool);
 	dmem_cgroup_uncharge(dpool, BENCH_SIZE);
 	pr_info("drmcg_bench: first drm=%llu dmem=%llu\n", t1 - t0, t2 - t1);
 	return 0;
@@ -141,7 +138,6 @@ static int bench_hold(void)
 		return -ENOSPC;
 	if (dmem_cgroup_try_charge(bench_dmem, BENCH_SIZE, &h->dmem, NULL)) {
 		drmcg_uncharge(h->drm, BENCH_SIZE);
-		drmcg_pool_put(h->drm);
 		return -ENOSPC;
 	}
 	bench_nr_held++;
@@ -154,7 +150,6 @@ static void bench_release(void)
 		struct drmcg_bench_held *h = &bench_held[--bench_nr_held];
 
 		drmcg_uncharge(h->drm, BENCH_SIZE);
-		drmcg_pool_put(h->drm);
 		dmem_cgroup_uncharge(h->dmem, BENCH_SIZE);
 	}
 }
@@ -242,7 +237,6 @@ static int bench_evict(bool last)
 		return -ENOSPC;
 	if (dmem_cgroup_try_charge(bench_dmem, BENCH_SIZE, &me.dmem, NULL)) {
 		drmcg_uncharge(me.drm, BENCH_SIZE);
-		drmcg_pool_put(me.drm);
 		return -ENOSPC;
 	}
 	drm = bench_evict_time(bench_evict_drm, &e);
@@ -252,7 +246,6 @@ static int bench_evict(bool last)
 		last ? "last" : "first", bench_nr_held, drm, dmem, drm_yes,
 		e.yes);
 	drmcg_uncharge(me.drm, BENCH_SIZE);
-	drmcg_pool_put(me.drm);
 	dmem_cgroup_uncharge(me.dmem, BENCH_SIZE);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <linux/cgroup.h>
 #include <linux/kernfs.h>
 #include <linux/seq_file.h>
+#include <linux/workqueue.h>
 
 /**
  * struct drmcg_css - the part of a drm cgroup that the cgroup core sees
@@ -53,7 +54,20 @@ ssize_t drmcg_file_write(struct kernfs_open_file *of, char *buf,
 int drmcg_file_open(struct kernfs_open_file *of);
 void drmcg_file_release(struct kernfs_open_file *of);
 
+/*
+ * The unbound workqueue of background reclaim (drm.high), allocated at boot;
+ * NULL if that failed, in which case system_unbound_wq is used.
+ */
+extern struct workqueue_struct *drmcg_reclaim_wq;
+
 /* For tests: the number of (cgroup, region) pools not freed yet. */
 u64 drmcg_live_pools(void);
+
+/*
+ * For tests: background reclaim items queued and run since boot, and the
+ * most that were queued or running for one cgroup at the same time (at most
+ * 2: one running, one pending).
+ */
+void drmcg_high_reclaim_stats(u64 *queued, u64 *runs, u64 *max_in_flight);
 
 #endif /* _KERNEL_CGROUP_DRM_DRMCG_INTERNAL_H */

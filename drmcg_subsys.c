@@ -11,7 +11,9 @@
 #include <linux/cgroup.h>
 #include <linux/cgroup_drm.h>
 #include <linux/export.h>
+#include <linux/init.h>
 #include <linux/stddef.h>
+#include <linux/workqueue.h>
 
 #include "drmcg_internal.h"
 
@@ -65,6 +67,20 @@ static struct cftype drmcg_files[] = {
 	DRMCG_RO("stat", DRMCG_FILE_STAT, CFTYPE_NOT_ON_ROOT),
 	{ }	/* terminate */
 };
+
+struct workqueue_struct *drmcg_reclaim_wq;
+
+/*
+ * Reclaim waits for the driver's evictions, which wait on fences: keep it off
+ * the per-CPU system workqueue. A removed cgroup's pending reclaim stops at
+ * its next step, so nothing needs to flush the queue.
+ */
+static int __init drmcg_reclaim_wq_init(void)
+{
+	drmcg_reclaim_wq = alloc_workqueue("drm_cgroup_reclaim", WQ_UNBOUND, 0);
+	return drmcg_reclaim_wq ? 0 : -ENOMEM;
+}
+subsys_initcall(drmcg_reclaim_wq_init);
 
 struct cgroup_subsys drm_cgrp_subsys = {
 	.css_alloc = drmcg_css_alloc,

@@ -33,6 +33,7 @@
 #include <linux/init.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -59,6 +60,8 @@ struct drmcg_test_charge {
 };
 
 static DEFINE_MUTEX(drmcg_test_lock);
+/* Held for reading while a charge runs, for writing while unregistering. */
+static DECLARE_RWSEM(drmcg_test_unreg_sem);
 static LIST_HEAD(drmcg_test_regions);
 static LIST_HEAD(drmcg_test_charges);
 
@@ -100,11 +103,13 @@ static void drmcg_test_drop(struct drmcg_test_charge *c, u64 bytes)
 {
 	struct drmcg_test_region *r = c->region;
 
-	drmcg_uncharge(c->pool, bytes);
 	c->bytes -= bytes;
-	if (!c->bytes) {
+	if (c->bytes) {
+		/* drmcg_uncharge() drops a reference: keep the record's. */
+		drmcg_uncharge(drmcg_pool_get(c->pool), bytes);
+	} else {
+		drmcg_uncharge(c->pool, bytes);
 		list_del(&c->link);
-		drmcg_pool_put(c->pool);
 		drmcg_owner_put(c->owner);
 		kfree(c);
 		r->nr_charges--;
@@ -185,18 +190,32 @@ static int drmcg_test_register(const char *card, const char *name, u64 size)
 	return 0;
 }
 
+/*
+ * Charges run outside drmcg_test_lock, as a driver's do (TTM charges each
+ * placement without a global lock): concurrent first charges of a cgroup
+ * reach the controller at the same time. drmcg_test_unreg_sem keeps the
+ * region registered meanwhile. Called with drmcg_test_lock held; returns
+ * with it held.
+ */
 static int drmcg_test_charge(struct drmcg_test_region *r, u64 bytes)
 {
 	struct drmcg_owner *me = drmcg_owner_get_current();
 	struct drmcg_pool *pool, *limit = NULL;
+	struct drmcg_region *region = r->region;
 	struct drmcg_test_charge *c;
 	int ret;
 
-	ret = drmcg_try_charge_owner(r->region, me, bytes, &pool, &limit);
+	/* @r is not freed while it counts a charge in progress. */
+	r->nr_charges++;
+	mutex_unlock(&drmcg_test_lock);
+	ret = drmcg_try_charge_owner(region, me, bytes, &pool, &limit);
+	mutex_lock(&drmcg_test_lock);
+	r->nr_charges--;
 	if (ret) {
 		if (limit)
 			drmcg_pool_put(limit);
 		drmcg_owner_put(me);
+		drmcg_test_put_region(r);
 		return ret == -EAGAIN ? -ENOSPC : ret;
 	}
 	c = drmcg_test_mine(r->key, me);
@@ -210,8 +229,8 @@ static int drmcg_test_charge(struct drmcg_test_region *r, u64 bytes)
 	c = kzalloc_obj(*c, GFP_KERNEL);
 	if (!c) {
 		drmcg_uncharge(pool, bytes);
-		drmcg_pool_put(pool);
 		drmcg_owner_put(me);
+		drmcg_test_put_region(r);
 		return -ENOMEM;
 	}
 	c->region = r;
@@ -337,6 +356,9 @@ static int drmcg_test_unregister(const char *key)
 	r->nr_charges++;
 	mutex_unlock(&drmcg_test_lock);
 
+	/* Wait for charges in progress in the region; later ones do not find it. */
+	down_write(&drmcg_test_unreg_sem);
+	up_write(&drmcg_test_unreg_sem);
 	drmcg_unregister_region(region);
 
 	mutex_lock(&drmcg_test_lock);
@@ -360,9 +382,11 @@ static ssize_t drmcg_test_write(struct file *file, const char __user *ubuf,
 	if (!strncmp(buf, "unregister ", 11)) {
 		ret = drmcg_test_unregister(strim(buf + 11));
 	} else {
+		down_read(&drmcg_test_unreg_sem);
 		mutex_lock(&drmcg_test_lock);
 		ret = drmcg_test_cmd(buf);
 		mutex_unlock(&drmcg_test_lock);
+		up_read(&drmcg_test_unreg_sem);
 	}
 	kfree(buf);
 	return ret ? ret : len;
@@ -402,10 +426,26 @@ static int drmcg_test_pools_get(void *data, u64 *val)
 DEFINE_DEBUGFS_ATTRIBUTE(drmcg_test_pools_fops, drmcg_test_pools_get, NULL,
 			 "%llu\n");
 
+static int drmcg_test_high_show(struct seq_file *m, void *v)
+{
+	u64 queued, runs, max_in_flight;
+
+	drmcg_high_reclaim_stats(&queued, &runs, &max_in_flight);
+	seq_printf(m, "queued %llu\nruns %llu\nmax_in_flight %llu\n", queued, runs,
+		   max_in_flight);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(drmcg_test_high);
+
 static int __init drmcg_test_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("drm_cgroup", NULL);
 
+	/*
+	 * Background reclaim down to drm.high: items queued, runs, and the most
+	 * items ever pending for one cgroup at a time.
+	 */
+	debugfs_create_file("high_reclaim", 0400, dir, NULL, &drmcg_test_high_fops);
 	debugfs_create_file("ctl", 0600, dir, NULL, &drmcg_test_fops);
 	/* How many (cgroup, region) pools exist: tests check that none leaks. */
 	debugfs_create_file_unsafe("pools", 0400, dir, NULL, &drmcg_test_pools_fops);

@@ -2,18 +2,32 @@
 
 //! Pools: the accounting state of one cgroup in one region.
 //!
-//! Each cgroup has a table of [`MAX_REGIONS`] pool pointers indexed by the region's slot. A pool
-//! is created on the first charge or setting of its (cgroup, region) pair, after the pools of
-//! every ancestor for the same region, so that each pool's counter can link to its parent's.
+//! Each cgroup has a table of pool pointers indexed by the region's slot, in chunks of
+//! [`CHUNK`] slots that are allocated when a pool of one of their regions is first created. A
+//! pool is created on the first charge or setting of its (cgroup, region) pair, after the pools
+//! of every ancestor for the same region, so that each pool's counter can link to its parent's.
 //! Creation is the only slow path: it takes the region registry lock and allocates. Afterwards
-//! finding a pool is one acquire load and a pointer comparison, without locks or allocation.
+//! finding a pool is two acquire loads, a pointer comparison and a reference count increment
+//! inside an RCU read-side section, without locks or allocation.
 //!
-//! A pool lives as long as its cgroup's css: the cgroup core frees a css only after the last
-//! reference is gone, and every charge holds a reference on the css of its pool, so neither
-//! charges nor lock-free lookups can see a freed pool. A child css keeps its parent alive, so a
-//! pool's parent pool outlives it too. When a region is unregistered, its pools stay in place
-//! (charges may still be outstanding); a lookup checks that the pool in a slot belongs to the
-//! region asked for, and the slow path replaces a pool left by an earlier region of that slot.
+//! # Lifetimes
+//!
+//! A pool is reference counted. The references are:
+//! - its cgroup's table, while the pool is in it;
+//! - each child cgroup's pool of the same region (a pool's parent outlives it);
+//! - each driver handle (`struct drmcg_pool *`) and each [`ARef<Pool>`] in the controller.
+//!
+//! A pool leaves its table, and the table's reference is dropped, when the region is
+//! unregistered ([`detach_all`]) or when the cgroup is freed, whichever comes first. Both take
+//! the registry lock, which pool creation also holds, so a pool is in its table exactly while
+//! it is on its region's [`PoolList`]. Unregistering waits for an RCU grace period between
+//! taking the pools out of the tables and dropping the tables' references, so a lock-free
+//! lookup that found a pool in a table always takes its reference before the table's is gone.
+//! The last reference frees the pool at once, and drops the references it held on its parent
+//! pool and on the region.
+//!
+//! A driver handle also holds a reference on the pool's css, so the css outlives every pool
+//! that a handle can reach; pools that are only in tables or lists never touch their css.
 
 use crate::{
     atomic::{
@@ -34,37 +48,95 @@ use crate::{
     },
     DrmCgroup, //
 };
-use core::ptr;
+use core::ptr::{
+    self,
+    NonNull, //
+};
 use kernel::{
     prelude::*,
     sync::{
-        Arc,
-        ArcBorrow, //
+        aref::{
+            ARef,
+            AlwaysRefCounted, //
+        },
+        rcu,
+        ArcBorrow,
+        GlobalGuard,
+        GlobalLockedBy,
+        Refcount, //
     },
 };
+
+/// Slots per chunk of a cgroup's pool table.
+const CHUNK: usize = 32;
+
+/// Chunks per table.
+const CHUNKS: usize = MAX_REGIONS.div_ceil(CHUNK);
+
+/// The registry lock, held.
+type RegistryGuard = GlobalGuard<REGISTRY>;
 
 /// The accounting state of one cgroup in one region.
 ///
 /// # Invariants
 ///
-/// - `css` points to the cgroup whose table holds (or held) this pool; that css owns the pool,
-///   so it is alive whenever the pool is.
+/// - `refs` counts the references listed in the module documentation; the pool is freed when
+///   it drops to zero.
 /// - `parent` is null for the pools of the root cgroup; otherwise it points to the pool of the
-///   parent cgroup for the same region, which lives at least as long as this one.
+///   parent cgroup for the same region, on which this pool holds a reference.
+/// - `css` points to the cgroup whose table holds (or held) this pool. It is valid while the
+///   pool is in that table, and while the caller holds a driver handle of the pool.
+/// - While the pool is in its table, `index` is its position in `region.pools`.
 pub(crate) struct Pool {
     counter: Counter,
+    refs: Refcount,
     parent: *const Pool,
-    region: Arc<Region>,
+    region: kernel::sync::Arc<Region>,
     css: *const Css<DrmCgroup>,
-    /// Next pool owned by the same cgroup (every pool it ever created), freed with it.
-    next: *mut Pool,
+    index: GlobalLockedBy<usize, REGISTRY>,
 }
 
-// SAFETY: The raw pointers are to objects that outlive the pool (type invariants) and that are
-// themselves `Sync`; the counter is made of atomics.
+// SAFETY: The raw pointers are to objects that outlive their use (type invariants) and that
+// are themselves `Sync`; the counter and the reference count are atomics.
 unsafe impl Send for Pool {}
 // SAFETY: See `Send`; shared access only reads the pointers and uses atomics.
 unsafe impl Sync for Pool {}
+
+// SAFETY: `refs` is the pool's reference count (type invariant); `dec_ref` frees the pool only
+// when it drops to zero.
+unsafe impl AlwaysRefCounted for Pool {
+    fn inc_ref(&self) {
+        self.refs.inc();
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives up a reference it owns.
+        unsafe { put(obj.as_ptr()) };
+    }
+}
+
+/// Drops a reference on `pool`; the last one frees it and drops its reference on its parent,
+/// and so on up (iteratively, so deep hierarchies do not recurse).
+///
+/// # Safety
+///
+/// The caller owns a reference on `pool` and gives it up.
+unsafe fn put(mut pool: *const Pool) {
+    // SAFETY: The caller owns a reference on `pool`, so it is live.
+    while let Some(p) = unsafe { pool.as_ref() } {
+        if !p.refs.dec_and_test() {
+            return;
+        }
+        let parent = p.parent;
+        // SAFETY: That was the last reference: the pool is in no table (the table holds one), so
+        // lock-free lookups cannot find it (see the module documentation), and it was created by
+        // `KBox::into_raw` in `create`.
+        drop(unsafe { KBox::from_raw(pool.cast_mut()) });
+        LIVE_POOLS.fetch_sub(1, Relaxed);
+        // The reference the freed pool held on its parent is ours to drop now.
+        pool = parent;
+    }
+}
 
 impl Node for Pool {
     fn counter(&self) -> &Counter {
@@ -72,21 +144,24 @@ impl Node for Pool {
     }
 
     fn parent(&self) -> Option<&Pool> {
-        // SAFETY: By the type invariants `parent` is null or valid for at least as long as
-        // `self`.
+        // SAFETY: By the type invariants `parent` is null or holds a reference, so it lives at
+        // least as long as `self`.
         unsafe { self.parent.as_ref() }
     }
 }
 
 impl Pool {
     /// The region of the pool.
-    pub(crate) fn region(&self) -> &Arc<Region> {
+    pub(crate) fn region(&self) -> &kernel::sync::Arc<Region> {
         &self.region
     }
 
     /// The cgroup of the pool.
+    ///
+    /// Valid while the pool is in its cgroup's table or the caller holds a driver handle of it
+    /// (see the type invariants); every caller reaches pools through one of those.
     pub(crate) fn css(&self) -> &Css<DrmCgroup> {
-        // SAFETY: By the type invariants the css owns the pool and so outlives it.
+        // SAFETY: By the type invariants and the callers' guarantee the css is live.
         unsafe { &*self.css }
     }
 
@@ -96,47 +171,182 @@ impl Pool {
     }
 }
 
+/// A pool in a list: a raw pointer that holds the table's reference.
+struct ListedPool(*const Pool);
+
+// SAFETY: Pools are `Sync`; the pointer is only used under the registry lock.
+unsafe impl Send for ListedPool {}
+
+/// The pools of one region that are in a cgroup's table; each entry's [`Pool::index`] is its
+/// position. Entries hold the tables' references.
+pub(crate) struct PoolList(KVec<ListedPool>);
+
+impl PoolList {
+    /// An empty list.
+    pub(crate) const fn new() -> Self {
+        Self(KVec::new())
+    }
+}
+
+/// The pools taken out of every table by [`detach_all`], still holding the tables' references;
+/// dropping it drops them.
+pub(crate) struct Detached(KVec<ListedPool>);
+
+impl Detached {
+    /// Returns `true` if no pool was detached.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Drop for Detached {
+    fn drop(&mut self) {
+        for p in self.0.drain_all() {
+            // SAFETY: The entry holds the table's reference, which we give up.
+            unsafe { put(p.0) };
+        }
+    }
+}
+
+/// One chunk of a pool table.
+struct Chunk {
+    slots: [Atomic<*mut Pool>; CHUNK],
+}
+
 /// The pools of one cgroup.
+///
+/// # Invariants
+///
+/// - A non-null chunk pointer comes from `KBox::into_raw` and is freed only when the table is
+///   dropped.
+/// - A non-null slot points to a pool whose table reference this table holds; it is on its
+///   region's [`PoolList`], and its region's slot is the slot's index.
 pub(crate) struct Pools {
-    slots: [Atomic<*mut Pool>; MAX_REGIONS],
-    /// Every pool this cgroup created, linked through [`Pool::next`]; pushed to under the
-    /// registry lock, freed when the cgroup is freed.
-    owned: Atomic<*mut Pool>,
+    chunks: [Atomic<*mut Chunk>; CHUNKS],
 }
 
 impl Pools {
     /// An empty table.
     pub(crate) const fn new() -> Self {
         Self {
-            slots: [const { Atomic::new(ptr::null_mut()) }; MAX_REGIONS],
-            owned: Atomic::new(ptr::null_mut()),
+            chunks: [const { Atomic::new(ptr::null_mut()) }; CHUNKS],
         }
     }
 
-    /// The pool of `region` in this cgroup, if it was created.
-    pub(crate) fn get(&self, region: &Region) -> Option<&Pool> {
-        let slot = self.slots.get(region.slot())?;
+    /// The slot of index `index`, if its chunk exists.
+    fn slot(&self, index: usize) -> Option<&Atomic<*mut Pool>> {
+        // ORDERING: Acquire pairs with the Release store that published the chunk.
+        let chunk = self.chunks.get(index / CHUNK)?.load(Acquire);
+        // SAFETY: By the type invariants a chunk lives as long as the table.
+        let chunk = unsafe { chunk.as_ref() }?;
+        chunk.slots.get(index % CHUNK)
+    }
+
+    /// The pool of `region` in this cgroup, if it was created, with a new reference.
+    ///
+    /// Lock-free; the caller must hold a reference on the table's css.
+    pub(crate) fn get(&self, region: &Region) -> Option<ARef<Pool>> {
+        let _rcu = rcu::read_lock();
         // ORDERING: Acquire pairs with the Release store that published the pool, so its
         // fields are initialised when we read them.
-        let p = slot.load(Acquire);
-        // SAFETY: Pools in the table are owned by this cgroup, which the caller borrows, so a
-        // non-null pointer is valid for the borrow.
+        let p = self.slot(region.slot())?.load(Acquire);
+        // SAFETY: A pool found in a table keeps the table's reference until an RCU grace period
+        // after it left the table (module documentation), and we are in a read-side section.
+        let pool = unsafe { p.as_ref() }?;
+        // A lookup racing `unregister` may still see the old region's pool in a reused slot.
+        ptr::eq(&*pool.region, region).then(|| pool.into())
+    }
+
+    /// The pool of `region` in this cgroup, without a reference, under the registry lock.
+    pub(crate) fn get_locked<'a>(
+        &'a self,
+        region: &Region,
+        _reg: &'a RegistryGuard,
+    ) -> Option<&'a Pool> {
+        let p = self.slot(region.slot())?.load(Relaxed);
+        // SAFETY: A pool in a table stays in it (and so alive) while the registry lock is held,
+        // for as long as the guard is borrowed.
         let pool = unsafe { p.as_ref() }?;
         ptr::eq(&*pool.region, region).then_some(pool)
+    }
+
+    /// The slot of index `index`, allocating its chunk if needed.
+    fn slot_or_alloc(&self, index: usize, _reg: &RegistryGuard) -> Result<&Atomic<*mut Pool>> {
+        let chunk = self.chunks.get(index / CHUNK).ok_or(EINVAL)?;
+        if chunk.load(Relaxed).is_null() {
+            let new = KBox::new(
+                Chunk {
+                    slots: [const { Atomic::new(ptr::null_mut()) }; CHUNK],
+                },
+                GFP_KERNEL,
+            )?;
+            // INVARIANT: Freed with the table. The registry lock serialises the writers of the
+            // chunk pointers.
+            // ORDERING: Release publishes the zeroed chunk to lock-free readers (see `slot`).
+            chunk.store(KBox::into_raw(new), Release);
+        }
+        self.slot(index).ok_or(EINVAL)
     }
 }
 
 impl Drop for Pools {
     fn drop(&mut self) {
-        let mut p = self.owned.load(Relaxed);
-        while !p.is_null() {
-            // SAFETY: Every pool on the list was created by `KBox::into_raw` in `create` and is
-            // owned by this cgroup only; the cgroup is being freed, so nothing uses them.
-            let pool = unsafe { KBox::from_raw(p) };
-            p = pool.next;
-            LIVE_POOLS.fetch_sub(1, Relaxed);
+        // The cgroup is being freed: no handle of its pools exists (each holds a reference on
+        // the css) and no child cgroup either, so every pool left in the table holds only the
+        // table's reference.
+        let mut reg = REGISTRY.lock();
+        for chunk in &self.chunks {
+            let chunk = chunk.load(Relaxed);
+            if chunk.is_null() {
+                continue;
+            }
+            // SAFETY: By the type invariants the chunk came from `KBox::into_raw`, and nothing
+            // else uses the table any more.
+            let chunk = unsafe { KBox::from_raw(chunk) };
+            for slot in &chunk.slots {
+                let p = slot.load(Relaxed);
+                if p.is_null() {
+                    continue;
+                }
+                // SAFETY: By the type invariants the pool is alive and listed.
+                unlist(unsafe { &*p }, &mut reg);
+                // SAFETY: The table's reference is ours to give up: the pool left the table.
+                unsafe { put(p) };
+            }
         }
     }
+}
+
+/// Takes `pool` off its region's list; the caller takes it out of its table.
+fn unlist(pool: &Pool, reg: &mut RegistryGuard) {
+    let i = *pool.index.as_ref(reg);
+    let moved = {
+        let list = &mut pool.region.pools.as_mut(reg).0;
+        let last = list.len() - 1;
+        list.swap(i, last);
+        let _ = list.pop();
+        list.get(i).map(|p| p.0)
+    };
+    if let Some(moved) = moved {
+        // SAFETY: Listed pools are alive while the registry lock is held.
+        *unsafe { &*moved }.index.as_mut(reg) = i;
+    }
+}
+
+/// Takes every pool of `region` out of its cgroup's table and off the region's list.
+///
+/// The returned pools still hold the tables' references: the caller drops them after an RCU
+/// grace period (see the module documentation).
+pub(crate) fn detach_all(region: &Region, reg: &mut RegistryGuard) -> Detached {
+    let list = core::mem::replace(region.pools.as_mut(reg), PoolList::new());
+    for p in list.0.iter() {
+        // SAFETY: A listed pool is in its cgroup's table, so it and its css are alive.
+        let pool = unsafe { &*p.0 };
+        if let Some(slot) = pool.css().pools.slot(region.slot()) {
+            slot.store(ptr::null_mut(), Relaxed);
+        }
+    }
+    Detached(list.0)
 }
 
 /// The number of pools allocated and not freed yet, for tests that check that none leaks.
@@ -147,66 +357,195 @@ pub(crate) fn live_pools() -> u64 {
     LIVE_POOLS.load(Relaxed)
 }
 
-/// Returns the pool of (`css`, `region`), creating it and its ancestors' pools if needed.
+/// Returns the pool of (`css`, `region`) with a reference, creating it and its ancestors'
+/// pools if needed.
 ///
 /// Fails with `ENODEV` once the region is unregistered and with `ENOMEM`.
-pub(crate) fn get_or_create<'a>(
-    css: &'a Css<DrmCgroup>,
+pub(crate) fn get_or_create(
+    css: &Css<DrmCgroup>,
     region: ArcBorrow<'_, Region>,
-) -> Result<&'a Pool> {
+) -> Result<ARef<Pool>> {
     if let Some(pool) = css.pools.get(&region) {
         if region.is_unregistered() {
             return Err(ENODEV);
         }
         return Ok(pool);
     }
-    let _reg = REGISTRY.lock();
+    let mut reg = REGISTRY.lock();
     if region.is_unregistered() {
         return Err(ENODEV);
     }
     // Create the missing pools from the topmost ancestor without one down to `css`, so that
-    // each new pool finds its parent's. The depth is small; walking up again per level keeps
-    // this free of allocation beyond the pools themselves.
+    // each new pool finds its parent's. Another task may have created some of them (or all)
+    // since the lock-free lookup above, so look again under the lock. The depth is small;
+    // walking up again per level keeps this free of allocation beyond the pools themselves.
     loop {
+        if let Some(pool) = css.pools.get_locked(&region, &reg) {
+            return Ok(pool.into());
+        }
         let mut target = css;
         while let Some(parent) = target.parent() {
-            if parent.pools.get(&region).is_some() {
+            if parent.pools.get_locked(&region, &reg).is_some() {
                 break;
             }
             target = parent;
         }
-        let parent_pool = match target.parent() {
-            Some(parent) => ptr::from_ref(parent.pools.get(&region).ok_or(EINVAL)?),
-            None => ptr::null(),
-        };
-        create(target, region, parent_pool)?;
-        if ptr::eq(target, css) {
-            break;
-        }
+        create(target, region, &mut reg)?;
     }
-    css.pools.get(&region).ok_or(EINVAL)
 }
 
-/// Creates the pool of (`css`, `region`) under the registry lock and publishes it.
-fn create(css: &Css<DrmCgroup>, region: ArcBorrow<'_, Region>, parent: *const Pool) -> Result {
-    let slot = css.pools.slots.get(region.slot()).ok_or(EINVAL)?;
-    // INVARIANT: `css` will own the pool; `parent` is the parent cgroup's pool of this region
-    // (or null at the root), found in its table.
+/// Creates the pool of (`css`, `region`) under the registry lock and publishes it; the pool of
+/// the parent cgroup must exist.
+fn create(css: &Css<DrmCgroup>, region: ArcBorrow<'_, Region>, reg: &mut RegistryGuard) -> Result {
+    let slot = css.pools.slot_or_alloc(region.slot(), reg)?;
+    if !slot.load(Relaxed).is_null() {
+        // Tables hold pools of registered regions only (see `detach_all`).
+        kernel::warn_on!(true);
+        return Err(EINVAL);
+    }
+    let parent = match css.parent() {
+        Some(parent) => ptr::from_ref(parent.pools.get_locked(&region, reg).ok_or(EINVAL)?),
+        None => ptr::null(),
+    };
+    let list = &mut region.pools.as_mut(reg).0;
+    list.reserve(1, GFP_KERNEL)?;
+    let index = list.len();
+    // INVARIANT: The table's reference is the first one; the reference on `parent` is taken
+    // below, once nothing can fail; `css` will hold the pool in its table, and `index` is where
+    // the pool goes on the region's list.
     let pool = KBox::new(
         Pool {
             counter: Counter::new(),
+            refs: Refcount::new(1),
             parent,
             region: region.into(),
             css,
-            next: css.pools.owned.load(Relaxed),
+            index: GlobalLockedBy::new(index),
         },
         GFP_KERNEL,
     )?;
+    if let Some(parent) = pool.parent() {
+        parent.refs.inc();
+    }
     let p = KBox::into_raw(pool);
     LIVE_POOLS.fetch_add(1, Relaxed);
-    // The registry lock serialises every writer of `owned` and of the slots.
-    css.pools.owned.store(p, Relaxed);
+    // Cannot fail: space was reserved above.
+    region.pools.as_mut(reg).0.push(ListedPool(p), GFP_KERNEL)?;
     // ORDERING: Release publishes the initialised pool to lock-free readers (see `get`).
     slot.store(p, Release);
     Ok(())
+}
+
+#[cfg(CONFIG_CGROUP_DRM_KUNIT_TEST)]
+#[kernel::macros::kunit_tests(drm_cgroup_pool)]
+mod tests {
+    use super::*;
+    use crate::{
+        charge,
+        region::{
+            self,
+            Reclaim, //
+        },
+    };
+    use kernel::{
+        str::CString,
+        sync::Arc, //
+    };
+
+    /// A reclaim callback that counts its calls and never frees anything.
+    struct Counting(Arc<Atomic<u32>>);
+
+    impl Reclaim for Counting {
+        fn reclaim(&self, _pool: &Pool, _target: u64) -> Result {
+            self.0.fetch_add(1, Relaxed);
+            Err(ENOSPC)
+        }
+    }
+
+    #[test]
+    fn pools_of_an_unregistered_region_are_freed() -> Result {
+        let css = Css::<DrmCgroup>::current();
+        let before = live_pools();
+        let r = region::register(b"kunit:02.0", b"vram0", 1 << 20, None)?;
+        let pool = get_or_create(&css, r.as_arc_borrow())?;
+        assert!(charge::try_charge(&*pool, 4096).is_ok());
+        // The test runs in the root cgroup: one pool.
+        assert_eq!(live_pools(), before + 1);
+        // A second lookup finds the same pool.
+        let again = get_or_create(&css, r.as_arc_borrow())?;
+        assert!(ptr::eq(&*pool, &*again));
+        drop(again);
+        region::unregister(&r);
+        // The charge holds the pool: still there, still usable for uncharging.
+        assert_eq!(live_pools(), before + 1);
+        assert_eq!(pool.counter().usage(), 4096);
+        assert!(css.pools.get(&r).is_none());
+        assert!(charge::uncharge(&*pool, 4096).is_ok());
+        drop(pool);
+        // The last reference freed it, root included.
+        assert_eq!(live_pools(), before);
+        Ok(())
+    }
+
+    #[test]
+    fn register_unregister_cycles_leak_nothing() -> Result {
+        let css = Css::<DrmCgroup>::current();
+        let before = live_pools();
+        for _ in 0..64 {
+            let r = region::register(b"kunit:02.1", b"vram0", 1 << 20, None)?;
+            let pool = get_or_create(&css, r.as_arc_borrow())?;
+            assert!(charge::try_charge(&*pool, 4096).is_ok());
+            region::unregister(&r);
+            assert!(charge::uncharge(&*pool, 4096).is_ok());
+        }
+        assert_eq!(live_pools(), before);
+        Ok(())
+    }
+
+    #[test]
+    fn regions_beyond_the_first_chunk() -> Result {
+        let css = Css::<DrmCgroup>::current();
+        let before = live_pools();
+        let mut all = KVec::new();
+        // Fill more than two chunks of slots, then charge in the last region.
+        for i in 0..(2 * CHUNK + 3) {
+            let name = CString::try_from_fmt(fmt!("r{}", i))?;
+            all.push(
+                region::register(b"kunit:02.2", name.to_bytes(), 1 << 20, None)?,
+                GFP_KERNEL,
+            )?;
+        }
+        let last = all.last().ok_or(EINVAL)?.clone();
+        assert!(last.slot() >= 2 * CHUNK);
+        let pool = get_or_create(&css, last.as_arc_borrow())?;
+        assert!(ptr::eq(&**pool.region(), &*last));
+        assert!(charge::try_charge(&*pool, 8192).is_ok());
+        assert_eq!(pool.counter().usage(), 8192);
+        assert!(charge::uncharge(&*pool, 8192).is_ok());
+        drop(pool);
+        for r in all.iter() {
+            region::unregister(r);
+        }
+        assert_eq!(live_pools(), before);
+        Ok(())
+    }
+
+    #[test]
+    fn reclaim_after_unregister_is_enodev_at_once() -> Result {
+        let css = Css::<DrmCgroup>::current();
+        let calls = Arc::new(Atomic::new(0u32), GFP_KERNEL)?;
+        let ops: KBox<dyn Reclaim> = KBox::new(Counting(calls.clone()), GFP_KERNEL)?;
+        let r = region::register(b"kunit:02.3", b"vram0", 1 << 20, Some(ops))?;
+        let pool = get_or_create(&css, r.as_arc_borrow())?;
+        assert!(charge::try_charge(&*pool, 4096).is_ok());
+        // Registered: the driver is asked, and says it could not free anything.
+        assert!(matches!(r.reclaim(&pool, 4096), Err(e) if e == ENOSPC));
+        assert_eq!(calls.load(Relaxed), 1);
+        region::unregister(&r);
+        // Unregistered: ENODEV without calling the driver, whose callback is gone.
+        assert!(matches!(r.reclaim(&pool, 4096), Err(e) if e == ENODEV));
+        assert_eq!(calls.load(Relaxed), 1);
+        assert!(charge::uncharge(&*pool, 4096).is_ok());
+        Ok(())
+    }
 }

@@ -4,14 +4,18 @@
 //!
 //! A region is one kind of memory of one DRM device that is accounted on its own, e.g. the
 //! VRAM of one tile. Its key in the interface files is `<card>/<name>`, where `<card>` is the
-//! device's DRM unique name (what `drmGetUnique()` returns, usually the PCI address such as
-//! `0000:03:00.0`) and `<name>` the driver's name for the region (`vram0`, `tile1`, `system`).
+//! device's DRM unique name with any bus prefix dropped (`drmGetUnique()` returns
+//! `pci:0000:03:00.0` for a PCI card, whose key starts with `0000:03:00.0`) and `<name>` the
+//! driver's name for the region (`vram0`, `tile1`, `system`).
 //!
 //! Regions are listed in registration order. Each gets a slot number below [`MAX_REGIONS`],
 //! which indexes the per-cgroup table of pools (see `pool.rs`), so that finding the pool of a
-//! (cgroup, region) pair on the charge path is one array load. A slot is reused once its region
-//! is unregistered; pools of the old region are recognised and replaced lazily.
+//! (cgroup, region) pair on the charge path is two dependent loads. A slot is reused once its
+//! region is unregistered: unregistering takes every pool of the region out of its cgroup's
+//! table, and each pool is freed once its last reference (charge, driver handle, child pool)
+//! is gone.
 
+use crate::pool::PoolList;
 use kernel::{
     prelude::*,
     str::CString,
@@ -23,13 +27,19 @@ use kernel::{
             Release, //
         },
         global_lock,
+        rcu,
         Arc,
-        Mutex, //
+        GlobalLockedBy,
+        Mutex,
+        Srcu, //
     },
 };
 
 /// How many regions can be registered at the same time.
-pub(crate) const MAX_REGIONS: usize = 64;
+///
+/// Each cgroup's pool table grows in chunks (see `pool.rs`), so a cgroup pays for the slots of
+/// the regions it uses, not for this bound.
+pub(crate) const MAX_REGIONS: usize = 1024;
 
 /// Longest `<card>/<name>` key, in bytes.
 pub(crate) const MAX_KEY_LEN: usize = 64;
@@ -49,18 +59,26 @@ pub(crate) trait Reclaim: Send + Sync {
 /// - `index < MAX_REGIONS`, and no other registered region has the same index (slot).
 /// - `key` is a valid key: non-empty, no whitespace, at most [`MAX_KEY_LEN`] bytes, exactly one
 ///   `/` between a non-empty card name and a non-empty region name.
+/// - `id` differs from the id of every other region registered since boot.
+/// - `ops` is only called inside a read-side section of `srcu` that saw `unregistered` clear.
 #[pin_data]
 pub(crate) struct Region {
     key: CString,
     size: u64,
     index: usize,
+    id: u64,
     unregistered: Atomic<bool>,
     /// Set once a cgroup sets a `high` below `max` in this region; never cleared.
     high_set: Atomic<bool>,
-    /// The driver's reclaim callback, `None` once unregistered. Reclaim runs under this lock,
-    /// so unregistering waits for a running reclaim to finish.
+    /// The driver's reclaim callback; taken away when the region is unregistered.
     #[pin]
     ops: Mutex<Option<KBox<dyn Reclaim>>>,
+    /// Reclaim calls run in read-side sections, so that unregistering can wait for them without
+    /// serialising them.
+    #[pin]
+    srcu: Srcu,
+    /// Every pool of this region that is in a cgroup's table.
+    pub(crate) pools: GlobalLockedBy<PoolList, REGISTRY>,
 }
 
 impl Region {
@@ -77,6 +95,11 @@ impl Region {
     /// The slot of the region in every cgroup's pool table, below [`MAX_REGIONS`].
     pub(crate) fn slot(&self) -> usize {
         self.index
+    }
+
+    /// An id no other region registered since boot has (slots are reused, ids are not).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// Returns `true` once the driver unregistered the region.
@@ -99,14 +122,24 @@ impl Region {
     }
 
     /// Runs the driver's reclaim callback for `pool`, or fails with `ENODEV` if the region is
-    /// gone and `ENOSPC` if it has no callback.
+    /// unregistered (or being unregistered) and `ENOSPC` if it has no callback.
+    ///
+    /// Calls may run concurrently; unregistering waits for running ones.
     pub(crate) fn reclaim(&self, pool: &crate::pool::Pool, target: u64) -> Result {
-        let ops = self.ops.lock();
-        match ops.as_ref() {
-            Some(ops) => ops.reclaim(pool, target),
-            None if self.is_unregistered() => Err(ENODEV),
-            None => Err(ENOSPC),
+        let _srcu = self.srcu.read_lock();
+        // ORDERING: Acquire pairs with the Release in `unregister`; `unregister` sets the flag
+        // before it waits for readers, so a call that sees it clear is waited for.
+        if self.unregistered.load(Acquire) {
+            return Err(ENODEV);
         }
+        let ops: *const dyn Reclaim = match self.ops.lock().as_deref() {
+            Some(ops) => ops,
+            None => return Err(ENOSPC),
+        };
+        // SAFETY: `unregister` takes the callback away only after setting `unregistered` and
+        // waiting for every read-side section of `srcu` that started before, and this one saw
+        // the flag clear, so `ops` is not dropped before the guard is.
+        unsafe { &*ops }.reclaim(pool, target)
     }
 }
 
@@ -118,6 +151,8 @@ fn valid_component(s: &[u8]) -> bool {
 /// The list of registered regions, in registration order.
 pub(crate) struct Registry {
     regions: KVec<Arc<Region>>,
+    /// The id of the next region.
+    next_id: u64,
 }
 
 global_lock! {
@@ -125,6 +160,7 @@ global_lock! {
     // `cgroup_init()` runs before anything else can use the controller.
     pub(crate) unsafe(uninit) static REGISTRY: Mutex<Registry> = Registry {
         regions: KVec::new(),
+        next_id: 0,
     };
 }
 
@@ -178,40 +214,60 @@ pub(crate) fn register(
         .find(|&i| reg.regions.iter().all(|r| r.index != i))
         .ok_or(ENOSPC)?;
     reg.regions.reserve(1, GFP_KERNEL)?;
-    // INVARIANT: `free` is unused and below `MAX_REGIONS`; `key` was validated above.
+    let id = reg.next_id;
+    // INVARIANT: `free` is unused and below `MAX_REGIONS`; `key` was validated above; `id` was
+    // never used (ids are handed out under the lock and only go up).
     let region = Arc::pin_init(
-        pin_init!(Region {
+        try_pin_init!(Region {
             key,
             size,
             index: free,
+            id,
             unregistered: Atomic::new(false),
             high_set: Atomic::new(false),
             ops <- kernel::new_mutex!(ops),
-        }),
+            srcu <- kernel::new_srcu!("drm_cgroup_region"),
+            pools: GlobalLockedBy::new(PoolList::new()),
+        }? Error),
         GFP_KERNEL,
     )?;
+    reg.next_id += 1;
     reg.regions.push(region.clone(), GFP_KERNEL)?;
     Ok(region)
 }
 
 /// Unregisters `region`: new charges fail with `ENODEV`, the key disappears from every file,
-/// a running reclaim callback is waited for and no new one starts. Pools and charges that
-/// still exist stay valid until released.
+/// running reclaim callbacks are waited for and no new one starts, and every pool of the region
+/// leaves its cgroup's table. Each pool is freed once its last charge, driver handle and child
+/// pool are gone; the region with its last pool.
+///
+/// Sleeps (it waits for RCU and SRCU grace periods).
 pub(crate) fn unregister(region: &Arc<Region>) {
-    // Forbid new reclaim calls and wait for a running one.
-    drop(region.ops.lock().take());
-
-    let mut reg = REGISTRY.lock();
-    if region.unregistered.load(Acquire) {
-        return;
+    let pools = {
+        let mut reg = REGISTRY.lock();
+        if region.unregistered.load(Relaxed) {
+            return;
+        }
+        // ORDERING: Release pairs with the Acquire loads of `is_unregistered` and `reclaim`.
+        region.unregistered.store(true, Release);
+        if let Some(i) = reg.regions.iter().position(|r| Arc::ptr_eq(r, region)) {
+            // Keep the registration order of the others.
+            let _ = reg.regions.remove(i);
+        }
+        crate::pool::detach_all(region, &mut reg)
+    };
+    // Wait for reclaim calls that started before `unregistered` was set; no new one calls the
+    // driver, whose callback may go away when we return.
+    if region.ops.lock().is_some() {
+        region.srcu.synchronize();
+        drop(region.ops.lock().take());
     }
-    region.unregistered.store(true, Release);
-    // The region's pools stay where they are until their cgroups go: charges may still be
-    // outstanding. `pool::get_or_create` replaces them if the slot is reused.
-    if let Some(i) = reg.regions.iter().position(|r| Arc::ptr_eq(r, region)) {
-        // Keep the registration order of the others.
-        let _ = reg.regions.remove(i);
+    // Lock-free lookups that found a pool in a table before it was detached may still be about
+    // to take a reference: let them, then drop the tables' references.
+    if !pools.is_empty() {
+        rcu::synchronize_rcu();
     }
+    drop(pools);
 }
 
 #[cfg(CONFIG_CGROUP_DRM_KUNIT_TEST)]
