@@ -6,6 +6,9 @@
 
 . "$(dirname "$0")/common.sh"
 
+# The clippy build rebuilds the kernel crate in the shared build folder.
+drmcg_lock
+
 "$REPO/scripts/setup.sh"
 SRC=$(drmcg_ksrc)
 OUT=$(drmcg_kbuild "$SRC" kunit)
