@@ -38,6 +38,7 @@ mod charge;
 mod evict;
 mod parse;
 mod pool;
+mod protection_test;
 mod region;
 
 /// The KUnit attribute, reached as `crate::kunit_tests` by the pure files so that they name

@@ -29,6 +29,13 @@
 //! roots cannot disturb each other (the problem memcg's `mem_cgroup_protection()` works around
 //! by ignoring stale values), and a node without usage still gets a well-defined value.
 //!
+//! That value is the only deliberate difference from `page_counter_calculate_protection()`,
+//! which computes nothing for a counter without usage and leaves its last values in place: here
+//! a child of the root gets its declared values and a deeper node zero, what the rules give for
+//! a usage of zero. No verdict depends on it, as a usage of zero is within any protection. The
+//! KUnit suite `drm_cgroup_protection` (`protection_test.rs`) checks every other value against
+//! `page_counter_calculate_protection()` itself, on the same trees built from `page_counter`s.
+//!
 //! Charges go on while a decision is taken, so each decision reads every value it uses once:
 //! each node's usage (which also serves as the parent's usage one level down and, for the
 //! victim, as the usage compared with its protection), settings and children sums. A charge
@@ -46,18 +53,35 @@
 //!
 //! [`evict_valuable`] decides whether a buffer charged to `victim` may be evicted to make room
 //! for an allocation by `evictor`. The protection that applies is the victim's effective
-//! protection relative to the *decision root*:
+//! protection relative to the *decision root*, the node that memcg's reclaim would start from:
 //!
-//! - If a `limit` pool refused the charge, the root is that pool: only its subtree may yield
-//!   memory, and protection is distributed within it.
+//! - If a `limit` pool refused the charge, the root is that pool (memcg's limit reclaim): only
+//!   its subtree may yield memory, and protection is distributed within it.
 //! - If the device is full (no limit), the root is the lowest common ancestor of evictor and
-//!   victim, or the tree root if there is no evictor. Protection exists to shield a subtree from
-//!   pressure coming from outside it, and the common ancestor is the first node where evictor
-//!   and victim are on different sides. If the victim is on the evictor's own path (the
-//!   evictor's own node or one of its ancestors), the root is the victim itself, which is never
-//!   protected against itself: an allocation may always evict its own cgroup's buffers, and
-//!   those of its ancestors. If the victim is below the evictor, the victim keeps the protection
-//!   it has within the evictor's subtree.
+//!   victim (what TTM passes to dmem), or the tree root if there is no evictor (memcg's global
+//!   reclaim).
+//!
+//! So the same buffer can be protected from one evictor and not from another. With `A` at
+//! `min` 10 and its child `X` at `min` 100 using 100, all of `X`'s 100 are protected against
+//! its siblings in `A` (relative to `A`, `X` is a first-level child and gets its declared
+//! value) and 10 against cgroups outside `A` (relative to the tree root, `A`'s 10 caps it). The
+//! parent's cap, the proportional sharing of overcommitted claims and the floating protection
+//! of rules 2 and 3 hold against evictors outside the parent only. This is deliberate:
+//!
+//! - An eviction for an allocation inside `A` moves device memory from one part of `A` to
+//!   another: `A`'s usage does not drop, so `A`'s own protection, and what `A`'s ancestors
+//!   granted it, is not what is being spent. How `A`'s memory is split is for `A`'s children's
+//!   settings to decide, exactly as memcg decides it when `A` hits its own `max`.
+//! - Relative to the tree root instead, `X`'s `min` would count for nothing against `X`'s
+//!   siblings (beyond `A`'s 10) precisely when it matters, when the device is full; an
+//!   administrator who delegated `A` could not protect one of its jobs from another.
+//!
+//! A victim on the evictor's own path (the evictor's own node or one of its ancestors) is the
+//! decision root itself and is never protected: an allocation may always evict its own
+//! cgroup's buffers, and those charged to its ancestors themselves, whatever their `min`.
+//! Their protection shields their subtree from the outside, and the evictor is inside; memcg
+//! likewise reclaims a limited cgroup's own pages without regard to its protection. A victim
+//! below the evictor keeps the protection it has within the evictor's subtree.
 //!
 //! Unlike dmem, protection is honoured when the decision root is the tree root: upstream returns
 //! `true` early when the limit pool is the root, so `min`/`low` between two top-level cgroups
@@ -817,6 +841,40 @@ mod tests {
             evict_valuable(None, &x, Some(&b), EvictFlags::NONE),
             Verdict::No
         );
+    }
+
+    /// A parent's cap holds against evictors outside the parent only: inside it, the
+    /// children's own settings decide; a descendant may evict its ancestor's own buffers.
+    #[test]
+    fn protection_depends_on_the_evictor() {
+        let root = TestNode::new(None);
+        let a = TestNode::new(Some(&root));
+        let x = TestNode::new(Some(&a));
+        let y = TestNode::new(Some(&a));
+        let outsider = TestNode::new(Some(&root));
+        set_min(&a, 10);
+        set_min(&x, 100);
+        assert!(x.charge(100));
+        assert!(y.charge(1));
+        assert!(outsider.charge(1));
+        let none = EvictFlags::NONE;
+        // Against its sibling, `x` keeps all of its 100.
+        assert_eq!(prot(&a, &x, none).emin, 100);
+        assert_eq!(evict_valuable(None, &x, Some(&y), none), Verdict::No);
+        // Against a cgroup outside `a`, `a`'s 10 caps it.
+        assert_eq!(prot(&root, &x, none).emin, 10);
+        assert_eq!(
+            evict_valuable(None, &x, Some(&outsider), none),
+            Verdict::Yes
+        );
+        assert_eq!(evict_valuable(None, &x, None, none), Verdict::Yes);
+        // `a`'s own buffers go for its children's allocations, within its `min` or not.
+        let b = TestNode::new(Some(&root));
+        let c = TestNode::new(Some(&b));
+        set_min(&b, 1000);
+        assert!(b.charge(5));
+        assert_eq!(evict_valuable(None, &b, Some(&c), none), Verdict::Yes);
+        assert_eq!(evict_valuable(None, &b, Some(&outsider), none), Verdict::No);
     }
 
     /// With `NO_EVICT_OTHERS`, only the evictor's own subtree may be evicted.
