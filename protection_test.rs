@@ -19,11 +19,14 @@
 //! give for a usage of zero). No verdict depends on it: a node without usage is within any
 //! protection. The suite checks that documented rule for those nodes instead.
 //!
-//! The values stay within what `page_counter` holds (`PAGE_COUNTER_MAX`).
+//! The values stay within what `page_counter` holds (`PAGE_COUNTER_MAX`). The suite needs
+//! `page_counter_calculate_protection()`, which exists with `CONFIG_CGROUP_DMEM` or
+//! `CONFIG_MEMCG` (the test configuration has both dmem and this controller, which the
+//! benchmark compares).
 //!
 //! C header: [`include/linux/page_counter.h`](srctree/include/linux/page_counter.h).
 
-#![cfg(CONFIG_CGROUP_DRM_KUNIT_TEST)]
+#![cfg(all(CONFIG_CGROUP_DRM_KUNIT_TEST, any(CONFIG_CGROUP_DMEM, CONFIG_MEMCG)))]
 
 use kernel::{
     bindings,
