@@ -47,8 +47,9 @@
 //! setting)`), and above it the proportional share of each claim only grows as the sum shrinks.
 //!
 //! Readers clamp the sum to the parent's usage as they read it, and take a value above that
-//! usage and at least 2^63 as a transient negative, which counts as zero. The only misreading
-//! left would need a parent using within the in-flight differences of 2^64 bytes.
+//! usage and at least 2^63 as a transient negative, which counts as zero. A misreading would
+//! need a parent whose usage is within the differences in flight of 2^64 bytes, which no
+//! device holds.
 //! (`mm/page_counter.c` adds the difference after exchanging the published value whichever
 //! way it goes, so a charge and an uncharge of one child racing can leave the sum above the
 //! published values, or wrapped below zero, for an instant.)
