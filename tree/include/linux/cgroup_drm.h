@@ -41,10 +41,12 @@ struct drmcg_pool_stat {
  * struct drmcg_region_ops - driver callbacks of a memory region
  * @reclaim: evict at least @target_bytes of the buffers charged to @pool or
  *	to its descendants in this region. Called in process context, may
- *	sleep, never concurrently for one region. Return 0 when progress was
- *	made, -ENOSPC when nothing could be evicted, or another negative
- *	error code to stop reclaim. Used when drm.max or drm.high is lowered
- *	below a cgroup's usage.
+ *	sleep, and may run concurrently with other calls for the region, as
+ *	dmem's callback does. Only moves out of the region free anything:
+ *	leave alone buffers that eviction would place in it again. Return 0
+ *	when progress was made, -ENOSPC (at once) when nothing could leave the
+ *	region, or another negative error code to stop reclaim. Used when
+ *	drm.max or drm.high is lowered below a cgroup's usage.
  */
 struct drmcg_region_ops {
 	int (*reclaim)(struct drmcg_pool *pool, u64 target_bytes, void *priv);

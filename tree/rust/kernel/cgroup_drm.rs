@@ -33,8 +33,10 @@ use core::{
 pub trait Reclaim: Send + Sync + 'static {
     /// Evicts at least `target` bytes charged to `pool` or to its descendants.
     ///
-    /// Returns `Ok(())` on progress and `Err(ENOSPC)` when nothing could be evicted; any other
-    /// error stops reclaim.
+    /// Only moves out of the region free anything: buffers that eviction would place in it
+    /// again are left alone. Returns `Ok(())` on progress and `Err(ENOSPC)`, at once, when nothing
+    /// can leave the region; any other error stops reclaim. Calls for one region may run
+    /// concurrently.
     fn reclaim(&self, pool: &Pool, target: u64) -> Result;
 }
 
