@@ -24,7 +24,7 @@ passed=$((passed + p)) failed=$((failed + f))
 
 log "guest tests on the debug kernel"
 st=0
-"$REPO/scripts/guest.sh" --timeout 3600 \
+"$REPO/scripts/guest.sh" --timeout 3600 --append drmcg_hunt_seconds=60 \
 	--kernel "$(drmcg_kbuild "$(drmcg_ksrc)" debug)/arch/x86/boot/bzImage" \
 	"$REPO"/tests/guest/*.sh "$REPO"/tests/guest/*.c 2>&1 | tee "$logs/guest" || st=1
 read -r p f < <(sed -n 's/^guest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$logs/guest")
