@@ -761,6 +761,25 @@ mod tests {
     }
 
     #[test]
+    fn uncharge_gives_back_the_reference() {
+        let before = drmcg_live_pools();
+        let region = register(c"vram5", 1 << 20);
+        assert!(!region.is_null() && kernel::error::from_err_ptr(region).is_ok());
+        // Charges ended as with dmem: one uncharge each, no put.
+        for _ in 0..16 {
+            let (ret, pool, _) = charge(region, 4096);
+            assert_eq!(ret, 0);
+            assert_eq!(usage(pool), 4096);
+            // SAFETY: Gives back the charge with the reference that came with it.
+            unsafe { drmcg_uncharge(pool, 4096) };
+        }
+        // SAFETY: `region` is registered and not used afterwards.
+        unsafe { drmcg_unregister_region(region) };
+        // The region's pool goes with the region unless a reference was kept.
+        assert_eq!(drmcg_live_pools(), before);
+    }
+
+    #[test]
     fn force_charge_and_owner_pool() {
         let region = register(c"vram3", 1 << 20);
         let (ret, pool, _) = charge(region, 4096);
