@@ -36,6 +36,7 @@ pub mod capi;
 mod cgroup;
 mod charge;
 mod evict;
+mod memparse_test;
 mod parse;
 mod pool;
 mod protection_test;

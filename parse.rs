@@ -3,10 +3,13 @@
 //! Parsing of what admins write to the `drm.*` files.
 //!
 //! A write sets one region: `<card>/<region> <value>` on one line, where `<value>` is `max`
-//! or a byte count with an optional binary suffix (`K`, `M`, `G`, `T`, `P`, `E`, lower or upper
-//! case, as `memparse()` understands them). One trailing newline is allowed; anything else
-//! (a second line, trailing characters, a sign, a missing value, a value that does not fit in
-//! 64 bits) is rejected. This module only uses `core`, so the host tests and fuzzers run it too.
+//! or a byte count in `memparse()`'s syntax, as `memory.max` and `dmem.max` take it: a number in
+//! decimal, in hexadecimal after `0x` or `0X`, or in octal after a leading `0`, with an
+//! optional binary suffix (`K`, `M`, `G`, `T`, `P`, `E`, lower or upper case). One trailing
+//! newline is allowed; anything else (a second line, trailing characters, a sign, a missing
+//! value) is rejected, and so is a value that does not fit in 64 bits, which `memparse()`
+//! would wrap or saturate. This module only uses `core`, so the host tests and fuzzers run it
+//! too; the KUnit suite checks it against the kernel's `memparse()`.
 
 /// Why a write was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,16 +65,27 @@ pub(crate) fn parse_value(s: &[u8]) -> Result<Value, ParseError> {
     if s == b"max" {
         return Ok(Value::Max);
     }
-    let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
-    if digits == 0 {
+    // The radix as `memparse()` (`simple_strtoull()` with base 0) picks it: `0x` followed by
+    // a hexadecimal digit means hexadecimal, any other leading `0` octal (the `0` is a digit).
+    let (radix, digits) = match s {
+        [b'0', b'x' | b'X', d, ..] if d.is_ascii_hexdigit() => (16, &s[2..]),
+        [b'0', ..] => (8, s),
+        _ => (10, s),
+    };
+    let len = digits
+        .iter()
+        .take_while(|&&b| char::from(b).is_digit(radix))
+        .count();
+    if len == 0 {
         return Err(ParseError::Invalid);
     }
-    let (num, suffix) = s.split_at(digits);
+    let (num, suffix) = digits.split_at(len);
     let mut n: u64 = 0;
     for &d in num {
+        let d = char::from(d).to_digit(radix).ok_or(ParseError::Invalid)?;
         n = n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(d - b'0')))
+            .checked_mul(u64::from(radix))
+            .and_then(|n| n.checked_add(u64::from(d)))
             .ok_or(ParseError::Invalid)?;
     }
     let shift = match suffix {
@@ -120,6 +134,35 @@ mod tests {
     }
 
     #[test]
+    fn radix_as_memparse() {
+        assert_eq!(parse_value(b"0x10"), Ok(Value::Bytes(16)));
+        assert_eq!(parse_value(b"0XfF"), Ok(Value::Bytes(255)));
+        // `E` is a hexadecimal digit, not a suffix, after `0x`; other suffixes follow.
+        assert_eq!(parse_value(b"0x1E"), Ok(Value::Bytes(30)));
+        assert_eq!(parse_value(b"0x10K"), Ok(Value::Bytes(16 << 10)));
+        assert_eq!(parse_value(b"010"), Ok(Value::Bytes(8)));
+        assert_eq!(parse_value(b"0777M"), Ok(Value::Bytes(0o777 << 20)));
+        assert_eq!(parse_value(b"0"), Ok(Value::Bytes(0)));
+        assert_eq!(parse_value(b"0G"), Ok(Value::Bytes(0)));
+        assert_eq!(parse_value(b"00"), Ok(Value::Bytes(0)));
+        assert_eq!(
+            parse_value(b"0xffffffffffffffff"),
+            Ok(Value::Bytes(u64::MAX))
+        );
+        assert_eq!(parse_value(b"0x10000000000000000"), Err(ParseError::Invalid));
+        assert_eq!(
+            parse_value(b"01777777777777777777777"),
+            Ok(Value::Bytes(u64::MAX))
+        );
+        assert_eq!(
+            parse_value(b"02000000000000000000000"),
+            Err(ParseError::Invalid)
+        );
+        assert_eq!(parse_value(b"0x3fffffffffffffK"), Ok(Value::Bytes(u64::MAX - 1023)));
+        assert_eq!(parse_value(b"0x40000000000000K"), Err(ParseError::Invalid));
+    }
+
+    #[test]
     fn u64_edges() {
         assert_eq!(
             parse_value(b"18446744073709551615"),
@@ -154,7 +197,11 @@ mod tests {
             b"c/r 1 2",
             b"c/r 1\n\n",
             b"c/r 1\nc/s 2",
-            b"c/r 0x10",
+            b"c/r 0x",
+            b"c/r 0xg",
+            b"c/r 0x-1",
+            b"c/r 08",
+            b"c/r 019",
             b"c/r 1.5G",
             b"c/r maxx",
             b"c/r MAX",

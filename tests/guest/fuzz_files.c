@@ -223,22 +223,34 @@ static int verdict_errno(enum verdict v)
 
 /*
  * "<key> <value>" on one line, optionally ended by one newline; the key runs
- * up to the first blank (space or tab), then blanks, then "max" or decimal
- * digits with an optional K, M, G, T, P or E (either case), fitting in 64
- * bits. Returns V_SET with the region and value, V_FOREIGN for a region
- * registered by someone else, or V_EINVAL or V_ENODEV.
+ * up to the first blank (space or tab), then blanks, then "max" or a number
+ * as memparse() reads it (decimal; hexadecimal after "0x" or "0X" when a
+ * hexadecimal digit follows; octal after any other leading "0") with an
+ * optional K, M, G, T, P or E (either case), fitting in 64 bits. Returns
+ * V_SET with the region and value, V_FOREIGN for a region registered by
+ * someone else, or V_EINVAL or V_ENODEV.
  */
 static int our_key(const char *key, size_t len);
 static int foreign_key(const char *key, size_t len);
+
+/* The value of digit @c in @base, or -1. */
+static int digit(char c, unsigned int base)
+{
+	int d = c >= '0' && c <= '9' ? c - '0' :
+		c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+		c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+	return d >= 0 && (unsigned int)d < base ? d : -1;
+}
 
 static enum verdict rules(const char *buf, size_t len, int *region,
 			  u64 *value)
 {
 	static const char suffix[] = "KMGTPE";
 	size_t i, k, v, end = len;
-	unsigned int shift = 0;
+	unsigned int shift = 0, base = 10;
 	u64 n = 0;
-	int r;
+	int r, d;
 
 	if (end && buf[end - 1] == '\n')
 		end--;
@@ -255,12 +267,18 @@ static enum verdict rules(const char *buf, size_t len, int *region,
 	if (end - v == 3 && !memcmp(buf + v, "max", 3)) {
 		n = UNLIMITED;
 	} else {
-		for (i = v; i < end && buf[i] >= '0' && buf[i] <= '9'; i++) {
-			unsigned int d = buf[i] - '0';
-
-			if (n > (U64_MAX - d) / 10)
+		if (buf[v] == '0') {
+			base = 8;
+			if (v + 2 < end && (buf[v + 1] == 'x' || buf[v + 1] == 'X') &&
+			    digit(buf[v + 2], 16) >= 0) {
+				base = 16;
+				v += 2;
+			}
+		}
+		for (i = v; i < end && (d = digit(buf[i], base)) >= 0; i++) {
+			if (n > (U64_MAX - d) / base)
 				return V_EINVAL;
-			n = n * 10 + d;
+			n = n * base + d;
 		}
 		if (i == v)
 			return V_EINVAL;
@@ -495,6 +513,9 @@ static const char *const numbers[] = {
 	"18446744073709551616", "18446744073709551617", "99999999999999999999",
 	"184467440737095516150", "00000000000000000000000000000001",
 	"0000000000000000000018446744073709551615", "007", "16", "15",
+	"0x10", "0XfF", "0x1E", "0x1e", "0x", "0xg", "010", "0777", "08", "019",
+	"0xffffffffffffffff", "0x10000000000000000", "01777777777777777777777",
+	"02000000000000000000000", "0x3fffffffffffff",
 	"17179869183", "17179869184", "16383", "16384",
 };
 

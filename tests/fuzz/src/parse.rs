@@ -33,8 +33,9 @@ const SUFFIXES: [(u8, u32); 6] = [
 /// The documented grammar (`Documentation/admin-guide/cgroup-drm.rst` and the comment at the
 /// top of `parse.rs`), written without looking at how `parse.rs` does it: one line
 /// `<key><blanks><value>`, optionally ended by one newline, where the key is everything before
-/// the first space or tab and the value is `max` or decimal digits with an optional binary
-/// suffix, the result fitting in 64 bits. `max` gives `u64::MAX`.
+/// the first space or tab and the value is `max` or a number as `memparse()` reads it (decimal;
+/// hexadecimal after `0x`/`0X` when a hexadecimal digit follows; octal after any other leading
+/// `0`) with an optional binary suffix, the result fitting in 64 bits. `max` gives `u64::MAX`.
 pub fn spec(input: &[u8]) -> Option<(&[u8], u64)> {
     let line = match input.split_last() {
         Some((b'\n', rest)) => rest,
@@ -57,23 +58,39 @@ pub fn spec(input: &[u8]) -> Option<(&[u8], u64)> {
     if value == b"max" {
         return Some((key, u64::MAX));
     }
-    let (digits, shift) = match value.split_last() {
-        Some((last, head)) if !last.is_ascii_digit() => {
-            let upper = last.to_ascii_uppercase();
-            let (_, shift) = SUFFIXES.iter().find(|(s, _)| *s == upper)?;
-            (head, *shift)
-        }
-        _ => (value, 0),
+    let hex = value.len() > 2
+        && value[0] == b'0'
+        && (value[1] == b'x' || value[1] == b'X')
+        && value[2].is_ascii_hexdigit();
+    let (radix, body): (u32, &[u8]) = if hex {
+        (16, &value[2..])
+    } else if value[0] == b'0' {
+        (8, value)
+    } else {
+        (10, value)
     };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    let digits = body
+        .iter()
+        .take_while(|&&b| char::from(b).is_digit(radix))
+        .count();
+    if digits == 0 {
         return None;
     }
-    // Leading zeros are allowed, so skip them before counting digits against `u128`'s range.
-    let significant = &digits[digits.iter().take_while(|&&d| d == b'0').count()..];
-    if significant.len() > 30 {
-        return None;
+    let shift = match &body[digits..] {
+        [] => 0,
+        [suffix] => {
+            let upper = suffix.to_ascii_uppercase();
+            SUFFIXES.iter().find(|(s, _)| *s == upper)?.1
+        }
+        _ => return None,
+    };
+    let mut n: u128 = 0;
+    for &d in &body[..digits] {
+        n = n * u128::from(radix) + u128::from(char::from(d).to_digit(radix)?);
+        if n > u128::from(u64::MAX) {
+            return None;
+        }
     }
-    let n: u128 = core::str::from_utf8(significant).ok()?.parse().unwrap_or(0);
     let bytes = n.checked_mul(1u128 << shift)?;
     u64::try_from(bytes).ok().map(|b| (key, b))
 }
@@ -167,7 +184,7 @@ fn check_one(input: &[u8]) {
         &b" "[..],
         b"\t",
         b"x",
-        b"B",
+        b"i",
         b"\r",
         b"\0",
         b" 1",
@@ -196,6 +213,11 @@ mod tests {
         assert_eq!(spec(b"c/r \t 0007"), Some((&b"c/r"[..], 7)));
         assert_eq!(spec(b"c/r max"), Some((&b"c/r"[..], u64::MAX)));
         assert_eq!(spec(b"c/r 15e"), Some((&b"c/r"[..], 15 << 60)));
+        // memparse()'s radixes: `0x` hexadecimal, a leading `0` octal.
+        assert_eq!(spec(b"c/r 0x10"), Some((&b"c/r"[..], 16)));
+        assert_eq!(spec(b"c/r 0X1E"), Some((&b"c/r"[..], 30)));
+        assert_eq!(spec(b"c/r 0x1eK"), Some((&b"c/r"[..], 30 << 10)));
+        assert_eq!(spec(b"c/r 010"), Some((&b"c/r"[..], 8)));
         assert_eq!(
             spec(b"c/r 18446744073709551615"),
             Some((&b"c/r"[..], u64::MAX))
@@ -204,6 +226,10 @@ mod tests {
             &b"c/r 16E"[..],
             b"c/r 18446744073709551616",
             b"c/r 1KK",
+            b"c/r 08",
+            b"c/r 0x",
+            b"c/r 0xg",
+            b"c/r 0x10000000000000000",
             b"c/r K",
             b"c/r +1",
             b"c/r 1\n\n",
