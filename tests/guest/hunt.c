@@ -431,11 +431,12 @@ int main(int argc, char **argv)
 	check(put(PLATFORM_DRIVER "/unbind", DRIVER) == 0, "unbind at the end");
 	for (i = 0; i < 100; i++) {
 		p = pools();
-		if (p == pools_before)
+		/* Cgroups removed by earlier tests may free theirs meanwhile. */
+		if (p <= pools_before)
 			break;
 		usleep(100000);
 	}
-	check(p == pools_before, "%lld pools left, %lld before", p, pools_before);
+	check(p <= pools_before, "%lld pools left, %lld before", p, pools_before);
 	check(put(PLATFORM_DRIVER "/bind", DRIVER) == 0, "bind at the end");
 
 	printf("hunt: mkdir %ld rmdir %ld moves %ld; buffers: %ld created (%ld refused), "

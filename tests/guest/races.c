@@ -219,12 +219,17 @@ static void test_cycles(int rounds)
 		put(DBG "/ctl", "unregister cycle:00.0/vram0");
 		put(DBG "/ctl", "release-all cycle:00.0/vram0");
 	}
-	pools_before = settle_pools(0);
 	pools_before = read_key(DBG "/pools", NULL);
 	put("/proc/sys/vm/drop_caches", "3");
 	slab_before = sunreclaim();
 	t0 = now_ms();
 	for (r = 0; r < rounds; r++) {
+		/*
+		 * Pools of cgroups that earlier tests removed may still be freed
+		 * meanwhile: the count may go down, never up.
+		 */
+		long long start = read_key(DBG "/pools", NULL);
+
 		if (put(DBG "/ctl", "register cycle:00.0 vram0 1G")) {
 			bad++;
 			continue;
@@ -241,7 +246,7 @@ static void test_cycles(int rounds)
 		if (put(DBG "/ctl", "unregister cycle:00.0/vram0") ||
 		    put(DBG "/ctl", "release-all cycle:00.0/vram0"))
 			bad++;
-		if (read_key(DBG "/pools", NULL) != pools_before)
+		if (read_key(DBG "/pools", NULL) > start)
 			bad++;
 	}
 	put("/proc/sys/vm/drop_caches", "3");
@@ -250,7 +255,7 @@ static void test_cycles(int rounds)
 	       "before, %lld KiB after\n", rounds, now_ms() - t0, pools_before,
 	       read_key(DBG "/pools", NULL), slab_before, slab_after);
 	check(!bad, "%d cycle(s) left a pool or lost a charge", bad);
-	check(read_key(DBG "/pools", NULL) == pools_before, "pools leaked");
+	check(read_key(DBG "/pools", NULL) <= pools_before, "pools leaked");
 	/*
 	 * A pool and a region are ~1 KiB of slab together: a leak per cycle
 	 * would show as rounds KiB. Allow for the rest of the system.
@@ -390,7 +395,7 @@ int main(int argc, char **argv)
 	}
 	/* ... and unregistering frees every pool of the region, the root's too. */
 	put(DBG "/ctl", "unregister %s", KEY);
-	check(read_key(DBG "/pools", NULL) == pools, "%lld pools left after unregister, "
+	check(read_key(DBG "/pools", NULL) <= pools, "%lld pools left after unregister, "
 	      "%lld before register", read_key(DBG "/pools", NULL), pools);
 	if (!only || !strcmp(only, "cycles"))
 		test_cycles(rounds ? rounds : 1000);
