@@ -12,16 +12,6 @@ __rust_helper void rust_helper_css_put(struct cgroup_subsys_state *css)
 	css_put(css);
 }
 
-__rust_helper bool rust_helper_css_tryget_online(struct cgroup_subsys_state *css)
-{
-	return css_tryget_online(css);
-}
-
-__rust_helper bool rust_helper_css_is_dying(struct cgroup_subsys_state *css)
-{
-	return css_is_dying(css);
-}
-
 __rust_helper struct cgroup_subsys_state *
 rust_helper_task_get_css(struct task_struct *task, int subsys_id)
 {

@@ -95,8 +95,8 @@ impl<T: Reclaim> ReclaimVTable<T> {
 impl Region<NoReclaim> {
     /// Registers the region `<card>/<name>` of `size` bytes, without a reclaim callback.
     ///
-    /// Returns `Ok(None)` when the controller is not built in.
-    pub fn register(card: &CStr, name: &CStr, size: u64) -> Result<Option<Self>> {
+    /// Errors as [`Region::register_with_reclaim`].
+    pub fn register(card: &CStr, name: &CStr, size: u64) -> Result<Self> {
         Self::register_inner(card, name, size, None)
     }
 }
@@ -106,13 +106,13 @@ impl<T: Reclaim> Region<T> {
     /// evicts when their limit is lowered.
     ///
     /// `card` is the device's DRM unique name. Errors: `EINVAL` (bad name, size 0), `EEXIST`,
-    /// `ENOSPC`, `ENOMEM`. Returns `Ok(None)` when the controller is not built in.
+    /// `ENOSPC` (too many regions), `ENOMEM`.
     pub fn register_with_reclaim(
         card: &CStr,
         name: &CStr,
         size: u64,
         reclaim: Arc<T>,
-    ) -> Result<Option<Self>> {
+    ) -> Result<Self> {
         Self::register_inner(card, name, size, Some(reclaim))
     }
 
@@ -121,7 +121,7 @@ impl<T: Reclaim> Region<T> {
         name: &CStr,
         size: u64,
         reclaim: Option<Arc<T>>,
-    ) -> Result<Option<Self>> {
+    ) -> Result<Self> {
         let (ops, priv_) = match &reclaim {
             Some(r) => (
                 // A `'static` table: the region keeps using it until unregistered.
@@ -141,8 +141,11 @@ impl<T: Reclaim> Region<T> {
                 priv_,
             )
         })?;
-        // INVARIANT: A non-null result is a registered region.
-        Ok(NonNull::new(ptr).map(|ptr| Self { ptr, reclaim }))
+        // The controller is built in (this module exists only then), so registering returns a
+        // region or an error, never null.
+        let ptr = NonNull::new(ptr).ok_or(EINVAL)?;
+        // INVARIANT: `ptr` is a registered region.
+        Ok(Self { ptr, reclaim })
     }
 
     /// Charges `size` bytes to the current task's cgroup.
@@ -319,7 +322,7 @@ impl Pool {
     /// `evictor`, after `limit`'s `max` refused it (`None`: the device is full).
     ///
     /// Returns whether to evict, and whether the victim is within its `low` protection (then a
-    /// second pass with [`EvictFlags::IGNORE_LOW`] may evict it).
+    /// second pass with [`EvictFlag::IgnoreLow`] may evict it).
     pub fn evict_valuable(
         &self,
         limit: Option<&Pool>,
@@ -333,7 +336,7 @@ impl Pool {
                 limit.map_or(ptr::null_mut(), Pool::as_raw),
                 self.as_raw(),
                 evictor.map_or(ptr::null_mut(), Pool::as_raw),
-                flags.0,
+                flags.into(),
                 &mut hit_low,
             )
         };
@@ -381,28 +384,22 @@ impl Drop for PoolRef {
     }
 }
 
-/// Options of [`Pool::evict_valuable`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EvictFlags(u32);
+crate::impl_flags!(
+    /// Options of [`Pool::evict_valuable`], a combination of [`EvictFlag`]s.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct EvictFlags(u32);
 
-impl EvictFlags {
-    /// No option.
-    pub const NONE: Self = Self(0);
-    /// Also evict cgroups within their `low` protection.
-    pub const IGNORE_LOW: Self = Self(bindings::drmcg_evict_flags_DRMCG_EVICT_IGNORE_LOW);
-    /// Only the evictor's cgroup and its descendants may lose memory.
-    pub const NO_EVICT_OTHERS: Self = Self(bindings::drmcg_evict_flags_DRMCG_EVICT_NO_EVICT_OTHERS);
-    /// Only cgroups above their `high` (or below an ancestor that is) may lose memory.
-    pub const ONLY_OVER_HIGH: Self = Self(bindings::drmcg_evict_flags_DRMCG_EVICT_ONLY_OVER_HIGH);
-}
-
-impl core::ops::BitOr for EvictFlags {
-    type Output = Self;
-
-    fn bitor(self, other: Self) -> Self {
-        Self(self.0 | other.0)
+    /// One option of [`Pool::evict_valuable`].
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum EvictFlag {
+        /// Also evict cgroups within their `low` protection.
+        IgnoreLow = bindings::drmcg_evict_flags_DRMCG_EVICT_IGNORE_LOW,
+        /// Only the evictor's cgroup and its descendants may lose memory.
+        NoEvictOthers = bindings::drmcg_evict_flags_DRMCG_EVICT_NO_EVICT_OTHERS,
+        /// Only cgroups above their `high` (or below an ancestor that is) may lose memory.
+        OnlyOverHigh = bindings::drmcg_evict_flags_DRMCG_EVICT_ONLY_OVER_HIGH,
     }
-}
+);
 
 /// The cgroup a buffer belongs to, for charges that follow the buffer's owner.
 ///
@@ -419,11 +416,16 @@ unsafe impl Send for Owner {}
 unsafe impl Sync for Owner {}
 
 impl Owner {
-    /// The current task's cgroup, or `None` when the controller is not built in.
-    pub fn current() -> Option<Self> {
-        // INVARIANT: `drmcg_owner_get_current` returns a reference.
+    /// The current task's cgroup.
+    pub fn current() -> Self {
         // SAFETY: Always safe to call.
-        NonNull::new(unsafe { bindings::drmcg_owner_get_current() }).map(|ptr| Self { ptr })
+        let ptr = unsafe { bindings::drmcg_owner_get_current() };
+        // SAFETY: With the controller built in (this module exists only then), the current
+        // task always has a css of it, which `drmcg_owner_get_current` returns with a
+        // reference: never null.
+        let ptr = unsafe { NonNull::new_unchecked(ptr) };
+        // INVARIANT: `ptr` carries the reference taken by `drmcg_owner_get_current`.
+        Self { ptr }
     }
 }
 
@@ -458,9 +460,7 @@ mod tests {
 
     #[test]
     fn charge_pin_evict() -> Result {
-        let Some(region) = Region::register(c"rust:00.0", c"vram0", 1 << 20)? else {
-            return Err(ENODEV);
-        };
+        let region = Region::register(c"rust:00.0", c"vram0", 1 << 20)?;
         let a = region.try_charge(4096).map_err(Error::from)?;
         assert_eq!(a.size(), 4096);
         {
@@ -470,12 +470,24 @@ mod tests {
         }
         let (evict, hit_low) = a
             .pool()
-            .evict_valuable(None, Some(a.pool()), EvictFlags::NONE);
+            .evict_valuable(None, Some(a.pool()), EvictFlags::empty());
         assert!(evict);
         assert!(!hit_low);
+        // A cgroup may always evict its own buffers, also when told to spare others.
+        let (evict, _) = a.pool().evict_valuable(
+            None,
+            Some(a.pool()),
+            EvictFlag::NoEvictOthers | EvictFlag::IgnoreLow,
+        );
+        assert!(evict);
+        // The flags reach the C API with the C values.
+        assert_eq!(
+            u32::from(EvictFlags::from(EvictFlag::OnlyOverHigh)),
+            bindings::drmcg_evict_flags_DRMCG_EVICT_ONLY_OVER_HIGH
+        );
         assert!(!a.pool().below_min());
         a.evicted(false);
-        let owner = Owner::current().ok_or(ENODEV)?;
+        let owner = Owner::current();
         let b = region
             .try_charge_owner(&owner.clone(), 1 << 20)
             .map_err(Error::from)?;
@@ -506,14 +518,15 @@ mod tests {
     fn reclaim_callback_region() -> Result {
         let reclaim = Arc::new(CountingReclaim, GFP_KERNEL)?;
         let region = Region::register_with_reclaim(c"rust:00.1", c"vram0", 1 << 20, reclaim)?;
-        assert!(region.is_some());
         // A duplicate key is refused while the first region is registered.
         assert!(matches!(
             Region::register(c"rust:00.1", c"vram0", 1),
             Err(e) if e == EEXIST
         ));
         drop(region);
-        assert!(Region::register(c"rust:00.1", c"vram0", 1)?.is_some());
+        // Unregistered when dropped: the key is free again.
+        let again = Region::register(c"rust:00.1", c"vram0", 1);
+        assert!(again.is_ok());
         Ok(())
     }
 }
