@@ -18,8 +18,15 @@
 //! failed charge cannot lock out a racing small one. When a level refuses, the levels already
 //! charged are cancelled and the refusing node (the "limit pool") is returned. Once every level
 //! is charged, a second walk updates the watermarks, detects levels above `high` and counts
-//! `high` events, so a refused charge leaves no trace in the watermarks. [`uncharge`] walks the
-//! same way; uncharging more than the node holds is refused and reported, never wrapped.
+//! `high` events, so a refused charge leaves no trace in the watermarks; the first walk notes
+//! whether any level's new usage is above its local watermark or its `high`, and the second
+//! walk is skipped when none is. [`uncharge`] walks the same way; uncharging more than the node
+//! holds is refused and reported, never wrapped, and its ancestors each take one subtraction.
+//!
+//! Each level of a charge or an uncharge makes one read-modify-write of its usage while no
+//! cgroup sets `min` or `low` (in the kernel, the only out-of-line call when the Rust helpers
+//! are not inlined); the other accesses are `READ_ONCE()`-style reads
+//! (`crate::atomic::read_once`), which compile inline in every build.
 //!
 //! # Protected usage
 //!
@@ -98,6 +105,7 @@
 //! once quiescent (see "Reading the sums").
 
 use crate::atomic::{
+    read_once,
     Acquire,
     Atomic,
     Full,
@@ -122,12 +130,8 @@ pub(crate) trait Node {
 /// Value of `max` and `high` meaning "no limit" (printed as `max`).
 pub(crate) const UNLIMITED: u64 = u64::MAX;
 
-/// Gives its contents a cache line of their own, like `CACHELINE_PADDING` in `page_counter`.
-#[repr(C, align(64))]
-struct CacheLine<T>(T);
-
-/// Protection tracking and watermarks: written on charges that cross protection thresholds or
-/// set a new peak, and by children publishing their protected usage.
+/// Protection tracking and the global watermark: written on charges that cross protection
+/// thresholds or set a new peak, and by children publishing their protected usage.
 struct Tracking {
     /// `min(usage, min)` as last published to the parent's `children_min_usage`.
     min_usage: Atomic<u64>,
@@ -139,26 +143,17 @@ struct Tracking {
     children_low_usage: Atomic<u64>,
     /// Highest usage seen since the counter was created.
     watermark: Atomic<u64>,
-    /// Highest usage seen since the last per-file peak reset, at most `watermark`.
-    local_watermark: Atomic<u64>,
     /// Bytes pinned in this node's subtree (not evictable), at most `usage` for a correct
     /// caller.
     pinned: Atomic<u64>,
 }
 
-/// The settings, read on every charge and rarely written.
+/// The protection settings, read by eviction decisions and by the charges of protected nodes.
 struct Limits {
     /// Hard protection in bytes.
     min: Atomic<u64>,
     /// Best-effort protection in bytes.
     low: Atomic<u64>,
-    /// Soft limit in bytes: exceeding it counts a `high` event.
-    high: Atomic<u64>,
-    /// Hard limit in bytes: charges that would exceed it are refused.
-    max: Atomic<u64>,
-    /// Whether `min` or `low` was ever set above zero. Until then the published protected usage
-    /// is zero whatever the usage, and charges skip publishing it (see "Memory ordering").
-    protects: Atomic<bool>,
 }
 
 /// Event counters and eviction statistics, all saturating.
@@ -195,14 +190,30 @@ impl Stats {
 /// The accounting state of one node: usage, settings, protection tracking and statistics.
 ///
 /// All methods are lock-free and may be called concurrently from any context.
+///
+/// The fields that every charge and uncharge reads or writes at each level of the hierarchy
+/// come first and take 33 bytes, so that an embedder can keep them in one cache line with its
+/// own per-charge fields (`pool.rs` puts the reference count and the parent pointer of the pool
+/// before them): a charge then touches one line per level while protection is off. The rest
+/// (protection, statistics) is written only by publications, evictions and events.
+#[repr(C)]
 pub(crate) struct Counter {
     /// Bytes charged to this node and its descendants, at most `max` except after `max` was
     /// lowered below it or after a [`force_charge`].
-    usage: CacheLine<Atomic<u64>>,
-    /// Protection tracking and watermarks.
-    track: CacheLine<Tracking>,
-    /// The settings.
-    limits: CacheLine<Limits>,
+    usage: Atomic<u64>,
+    /// Hard limit in bytes: charges that would exceed it are refused.
+    max: Atomic<u64>,
+    /// Soft limit in bytes: exceeding it counts a `high` event.
+    high: Atomic<u64>,
+    /// Highest usage seen since the last per-file peak reset, at most `track.watermark`.
+    local_watermark: Atomic<u64>,
+    /// Whether `min` or `low` was ever set above zero. Until then the published protected usage
+    /// is zero whatever the usage, and charges skip publishing it (see "Memory ordering").
+    protects: Atomic<bool>,
+    /// The protection settings.
+    limits: Limits,
+    /// Protection tracking and the global watermark.
+    track: Tracking,
     /// Events and statistics.
     stats: Stats,
 }
@@ -276,23 +287,23 @@ impl Counter {
     /// Creates a counter with no usage, no protection and no limits.
     pub(crate) const fn new() -> Self {
         Self {
-            usage: CacheLine(Atomic::new(0)),
-            track: CacheLine(Tracking {
+            usage: Atomic::new(0),
+            max: Atomic::new(UNLIMITED),
+            high: Atomic::new(UNLIMITED),
+            local_watermark: Atomic::new(0),
+            protects: Atomic::new(false),
+            limits: Limits {
+                min: Atomic::new(0),
+                low: Atomic::new(0),
+            },
+            track: Tracking {
                 min_usage: Atomic::new(0),
                 low_usage: Atomic::new(0),
                 children_min_usage: Atomic::new(0),
                 children_low_usage: Atomic::new(0),
                 watermark: Atomic::new(0),
-                local_watermark: Atomic::new(0),
                 pinned: Atomic::new(0),
-            }),
-            limits: CacheLine(Limits {
-                min: Atomic::new(0),
-                low: Atomic::new(0),
-                high: Atomic::new(UNLIMITED),
-                max: Atomic::new(UNLIMITED),
-                protects: Atomic::new(false),
-            }),
+            },
             stats: Stats {
                 low: Atomic::new(0),
                 high: Atomic::new(0),
@@ -308,27 +319,27 @@ impl Counter {
 
     /// Returns the bytes charged to this node and its descendants.
     pub(crate) fn usage(&self) -> u64 {
-        self.usage.0.load(Relaxed)
+        self.usage.load(Relaxed)
     }
 
     /// Returns the `min` setting.
     pub(crate) fn min(&self) -> u64 {
-        self.limits.0.min.load(Relaxed)
+        self.limits.min.load(Relaxed)
     }
 
     /// Returns the `low` setting.
     pub(crate) fn low(&self) -> u64 {
-        self.limits.0.low.load(Relaxed)
+        self.limits.low.load(Relaxed)
     }
 
     /// Returns the `high` setting ([`UNLIMITED`] when unset).
     pub(crate) fn high(&self) -> u64 {
-        self.limits.0.high.load(Relaxed)
+        self.high.load(Relaxed)
     }
 
     /// Returns the `max` setting ([`UNLIMITED`] when unset).
     pub(crate) fn max(&self) -> u64 {
-        self.limits.0.max.load(Relaxed)
+        self.max.load(Relaxed)
     }
 
     /// Sets the hard limit and returns the usage seen after it took effect.
@@ -341,7 +352,7 @@ impl Counter {
         // ORDERING: Fully ordered so that the usage read below is ordered after the new limit
         // is visible; pairs with the `Full` usage update in `charge_level` followed by its
         // re-read of `max` (see the module docs).
-        self.limits.0.max.xchg(max, Full);
+        self.max.xchg(max, Full);
         self.usage()
     }
 
@@ -351,23 +362,23 @@ impl Counter {
     /// a preferred eviction victim for `evict::EvictFlags::ONLY_OVER_HIGH`.
     pub(crate) fn set_high(&self, high: u64) -> u64 {
         // ORDERING: As in `set_max`, so that the usage is read after the new limit is visible.
-        self.limits.0.high.xchg(high, Full);
+        self.high.xchg(high, Full);
         self.usage()
     }
 
     /// Returns the highest usage since the counter was created (`memory.peak` without reset).
     pub(crate) fn watermark(&self) -> u64 {
-        self.track.0.watermark.load(Relaxed)
+        self.track.watermark.load(Relaxed)
     }
 
     /// Returns the highest usage since the last per-file peak reset (see [`PeakFd`]).
     pub(crate) fn local_watermark(&self) -> u64 {
-        self.track.0.local_watermark.load(Relaxed)
+        self.local_watermark.load(Relaxed)
     }
 
     /// Returns the bytes pinned in this node's subtree.
     pub(crate) fn pinned(&self) -> u64 {
-        self.track.0.pinned.load(Relaxed)
+        self.track.pinned.load(Relaxed)
     }
 
     /// Returns the sum of the children's `min(usage, min)`.
@@ -388,13 +399,13 @@ impl Counter {
     /// Returns the sum of the children's `min(usage, min)` for a caller that read this node's
     /// usage as `usage`, so that one decision uses one value of it.
     pub(crate) fn children_min_usage_at(&self, usage: u64) -> u64 {
-        settled_sum(self.track.0.children_min_usage.load(Relaxed), usage)
+        settled_sum(self.track.children_min_usage.load(Relaxed), usage)
     }
 
     /// Returns the sum of the children's `min(usage, low)` for a caller that read this node's
     /// usage as `usage`.
     pub(crate) fn children_low_usage_at(&self, usage: u64) -> u64 {
-        settled_sum(self.track.0.children_low_usage.load(Relaxed), usage)
+        settled_sum(self.track.children_low_usage.load(Relaxed), usage)
     }
 
     /// Returns the bytes evicted from this node's subtree (as reported with `report_eviction`).
@@ -430,34 +441,35 @@ impl Counter {
     /// Returns the local watermark it replaced, which the other files' [`PeakFd`]s must fold in
     /// (see [`PeakFd::reset`]), and the usage it was reset to.
     fn reset_local_watermark(&self) -> (u64, u64) {
-        let track = &self.track.0;
+        let track = &self.track;
         let usage = self.usage();
         // A charge may not have raised the global watermark yet.
         raise(&track.watermark, usage);
         // ORDERING: Fully ordered, paired with the charges' fully ordered usage updates: a charge
         // that still reads the old local watermark (and so does not raise it) is seen by the
         // re-read of usage below (store buffering).
-        let previous = track.local_watermark.xchg(usage, Full);
+        let previous = self.local_watermark.xchg(usage, Full);
         // A charge may have raised usage between the read and the exchange: make sure the local
         // watermark does not end up below a usage that was current after the reset.
         let now = self.usage();
         raise(&track.watermark, now);
-        raise(&track.local_watermark, now);
+        raise(&self.local_watermark, now);
         (previous, usage.max(now))
     }
 
     /// Adds `bytes` to this level's usage unless that would exceed `max`.
     ///
-    /// Returns `false`, with the usage unchanged, if the charge is refused.
-    fn charge_level(&self, bytes: u64) -> bool {
-        let usage = &self.usage.0;
-        let mut cur = usage.load(Relaxed);
+    /// Returns the new usage, or `None`, with the usage unchanged, if the charge is refused.
+    /// One fully ordered compare-and-exchange when uncontended: the loop starts from a plain
+    /// read and retries with the value that a failed exchange returns.
+    #[inline(always)]
+    fn charge_level(&self, bytes: u64) -> Option<u64> {
+        let usage = &self.usage;
+        let mut cur = read_once(usage);
         let new = loop {
-            let Some(new) = cur.checked_add(bytes) else {
-                return false;
-            };
-            if new > self.max() {
-                return false;
+            let new = cur.checked_add(bytes)?;
+            if new > read_once(&self.max) {
+                return None;
             }
             // ORDERING: Fully ordered: the re-read of `max` below and the protected-usage
             // propagation that follows must not be satisfied before this update is visible
@@ -467,27 +479,37 @@ impl Counter {
                 Err(actual) => cur = actual,
             }
         };
-        if new > self.max() {
+        if new > read_once(&self.max) {
             // The limit was lowered concurrently: behave as if the charge came after it.
             self.cancel_level(bytes);
-            return false;
+            return None;
         }
-        true
+        Some(new)
+    }
+
+    /// Returns whether a charge that left this level's usage at `usage` has a watermark or a
+    /// `high` event to record (see [`record_charge`]).
+    ///
+    /// The local watermark never exceeds the global one, so a usage within it leaves both as
+    /// they are.
+    #[inline(always)]
+    fn charge_to_record(&self, usage: u64) -> bool {
+        usage > read_once(&self.local_watermark) || usage > read_once(&self.high)
     }
 
     /// Marks the counter as protecting memory before `min` or `low` is set to `value`.
     fn enable_protection(&self, value: u64) {
-        if value != 0 && !self.limits.0.protects.load(Relaxed) {
+        if value != 0 && !self.protects.load(Relaxed) {
             // ORDERING: Fully ordered, paired with the charges' fully ordered usage updates: a
             // charge that still reads `false` and skips publishing is seen by the propagation
             // that follows the setting (store buffering, see the module docs).
-            self.limits.0.protects.xchg(true, Full);
+            self.protects.xchg(true, Full);
         }
     }
 
     /// Adds `bytes` to this level's usage whatever its `max`, saturating.
     fn force_level(&self, bytes: u64) {
-        let usage = &self.usage.0;
+        let usage = &self.usage;
         let mut cur = usage.load(Relaxed);
         loop {
             // ORDERING: Fully ordered for the same reason as the update in `charge_level`.
@@ -501,22 +523,29 @@ impl Counter {
     /// Takes `bytes` out of this level's usage, clamping at zero.
     ///
     /// Returns `false` if the usage was smaller than `bytes` (and was clamped).
+    ///
+    /// One fully ordered subtraction. A usage smaller than `bytes` can only come from
+    /// accounting that is already wrong (a level never holds less than its children's
+    /// charges); the subtraction then wraps, and adding back what went below zero clamps it.
+    /// Until then other threads may read a huge usage, which refuses their charges at this
+    /// level: the accounting being wrong, that is no worse than the clamping itself.
+    #[inline(always)]
     fn cancel_level(&self, bytes: u64) -> bool {
-        let usage = &self.usage.0;
-        let mut cur = usage.load(Relaxed);
-        loop {
-            // ORDERING: Fully ordered for the same reason as the update in `charge_level`.
-            match usage.cmpxchg(cur, cur.saturating_sub(bytes), Full) {
-                Ok(_) => return cur >= bytes,
-                Err(actual) => cur = actual,
-            }
+        // ORDERING: Fully ordered for the same reason as the update in `charge_level`.
+        let old = self.usage.fetch_sub(bytes, Full);
+        if old >= bytes {
+            return true;
         }
+        // ORDERING: As above.
+        self.usage.fetch_add(bytes - old, Full);
+        false
     }
 
     /// Takes `bytes` out of the node's own usage, refusing to go below zero.
+    #[inline(always)]
     fn uncharge_level(&self, bytes: u64) -> Result<(), UnchargeError> {
-        let usage = &self.usage.0;
-        let mut cur = usage.load(Relaxed);
+        let usage = &self.usage;
+        let mut cur = read_once(usage);
         loop {
             let Some(new) = cur.checked_sub(bytes) else {
                 return Err(UnchargeError::Underflow { usage: cur });
@@ -531,23 +560,28 @@ impl Counter {
 
     /// Publishes `min(usage, min)` and `min(usage, low)` to the parent's sums until they match
     /// the current state (see "Memory ordering" in the module docs).
+    #[inline(always)]
     fn propagate_protected_usage(&self, parent: &Counter) {
         // Without protection ever set, the published values are zero and stay so.
-        if !self.limits.0.protects.load(Relaxed) {
-            return;
+        if read_once(&self.protects) {
+            self.publish_protected_usage(parent);
         }
-        let track = &self.track.0;
-        let parent_track = &parent.track.0;
+    }
+
+    /// The publishing loop of [`Counter::propagate_protected_usage`], once protection is on.
+    fn publish_protected_usage(&self, parent: &Counter) {
+        let track = &self.track;
+        let parent_track = &parent.track;
         loop {
-            let usage = self.usage();
+            let usage = read_once(&self.usage);
             let min_changed = publish(
                 &track.min_usage,
-                usage.min(self.min()),
+                usage.min(read_once(&self.limits.min)),
                 &parent_track.children_min_usage,
             );
             let low_changed = publish(
                 &track.low_usage,
-                usage.min(self.low()),
+                usage.min(read_once(&self.limits.low)),
                 &parent_track.children_low_usage,
             );
             if !min_changed && !low_changed {
@@ -567,7 +601,7 @@ impl Counter {
 /// Returns whether it found `slot` stale, in which case the caller must check again that the
 /// value is current.
 fn publish(slot: &Atomic<u64>, protected: u64, sum: &Atomic<u64>) -> bool {
-    let old = slot.load(Relaxed);
+    let old = read_once(slot);
     if old == protected {
         return false;
     }
@@ -643,6 +677,7 @@ fn sub_saturating(a: &Atomic<u64>, value: u64) {
 }
 
 /// Publishes the protected usage of `node` to its parent, if it has one.
+#[inline(always)]
 fn propagate<N: Node>(node: &N) {
     if let Some(parent) = node.parent() {
         node.counter().propagate_protected_usage(parent.counter());
@@ -676,16 +711,20 @@ pub(crate) fn try_charge<'a, N: Node>(
     if bytes == 0 {
         return Ok(Charged { over_high: None });
     }
+    let mut to_record = false;
     let mut level = node;
     loop {
-        if !level.counter().charge_level(bytes) {
+        let Some(usage) = level.counter().charge_level(bytes) else {
             // The refusing level may have been charged and cancelled again (see
             // `charge_level`), and a racing publisher may have seen that.
             propagate(level);
             cancel_up_to(node, level, bytes);
             record_event(level, Event::Max);
             return Err(LimitHit { limit: level });
-        }
+        };
+        // ORDERING: The reads of the watermark and `high` come after this level's fully
+        // ordered update, as the second walk's did (see `Counter::reset_local_watermark`).
+        to_record |= level.counter().charge_to_record(usage);
         propagate(level);
         match level.parent() {
             Some(parent) => level = parent,
@@ -693,8 +732,13 @@ pub(crate) fn try_charge<'a, N: Node>(
         }
     }
 
-    // Second walk, only after the whole charge succeeded.
-    Ok(record_charge(node))
+    // Second walk, only after the whole charge succeeded, and only if a level left a
+    // watermark behind or went above its `high`.
+    if to_record {
+        Ok(record_charge(node))
+    } else {
+        Ok(Charged { over_high: None })
+    }
 }
 
 /// Charges `bytes` to `node` and all of its ancestors even beyond their `max`, for a placement
@@ -726,15 +770,15 @@ fn record_charge<N: Node>(node: &N) -> Charged<'_, N> {
     let mut level = node;
     loop {
         let counter = level.counter();
-        let usage = counter.usage();
+        let usage = read_once(&counter.usage);
         // The local watermark never exceeds the global one: below it, both are high enough.
-        if usage > counter.track.0.local_watermark.load(Relaxed) {
+        if usage > read_once(&counter.local_watermark) {
             // Global first, so that the local watermark does not overtake it.
-            raise(&counter.track.0.watermark, usage);
-            raise(&counter.track.0.local_watermark, usage);
+            raise(&counter.track.watermark, usage);
+            raise(&counter.local_watermark, usage);
         }
         let (local, hierarchical) = counter.stats.event_counters(Event::High);
-        if usage > counter.high() {
+        if usage > read_once(&counter.high) {
             over_high.get_or_insert(level);
             pending_high = pending_high.saturating_add(1);
             add_saturating(local, 1);
@@ -774,7 +818,7 @@ pub(crate) fn set_min<N: Node>(node: &N, min: u64) {
     node.counter().enable_protection(min);
     // ORDERING: Fully ordered so that the usage read by the propagation below is ordered after
     // the new setting is visible (see the module docs).
-    node.counter().limits.0.min.xchg(min, Full);
+    node.counter().limits.min.xchg(min, Full);
     propagate(node);
 }
 
@@ -782,7 +826,7 @@ pub(crate) fn set_min<N: Node>(node: &N, min: u64) {
 pub(crate) fn set_low<N: Node>(node: &N, low: u64) {
     node.counter().enable_protection(low);
     // ORDERING: As in `set_min`.
-    node.counter().limits.0.low.xchg(low, Full);
+    node.counter().limits.low.xchg(low, Full);
     propagate(node);
 }
 
@@ -800,7 +844,7 @@ pub(crate) fn pin<N: Node>(node: &N, bytes: u64) -> Result<(), PinError> {
     if bytes > usage {
         return Err(PinError::NotCharged { usage });
     }
-    let pinned = &counter.track.0.pinned;
+    let pinned = &counter.track.pinned;
     let mut cur = pinned.load(Relaxed);
     loop {
         let Some(new) = cur.checked_add(bytes) else {
@@ -813,7 +857,7 @@ pub(crate) fn pin<N: Node>(node: &N, bytes: u64) -> Result<(), PinError> {
     }
     let mut level = node;
     while let Some(parent) = level.parent() {
-        add_saturating(&parent.counter().track.0.pinned, bytes);
+        add_saturating(&parent.counter().track.pinned, bytes);
         level = parent;
     }
     Ok(())
@@ -823,7 +867,7 @@ pub(crate) fn pin<N: Node>(node: &N, bytes: u64) -> Result<(), PinError> {
 ///
 /// Refuses, changing nothing, if `node` has fewer than `bytes` pinned.
 pub(crate) fn unpin<N: Node>(node: &N, bytes: u64) -> Result<(), PinError> {
-    let pinned = &node.counter().track.0.pinned;
+    let pinned = &node.counter().track.pinned;
     let mut cur = pinned.load(Relaxed);
     loop {
         let Some(new) = cur.checked_sub(bytes) else {
@@ -836,7 +880,7 @@ pub(crate) fn unpin<N: Node>(node: &N, bytes: u64) -> Result<(), PinError> {
     }
     let mut level = node;
     while let Some(parent) = level.parent() {
-        sub_saturating(&parent.counter().track.0.pinned, bytes);
+        sub_saturating(&parent.counter().track.pinned, bytes);
         level = parent;
     }
     Ok(())

@@ -57,6 +57,21 @@ mod atomic {
         Relaxed,
         Release, //
     };
+    use kernel::sync::atomic::AtomicType;
+
+    /// Reads `a` as `READ_ONCE()` does: a relaxed load, open-coded as a volatile read.
+    ///
+    /// Same semantics as `a.load(Relaxed)` (`atomic_read()` and `atomic64_read()` are
+    /// `READ_ONCE()` on every architecture that runs Rust), but compiled inline even when the
+    /// kernel's Rust helpers are out-of-line C functions, as `rust/kernel/fs/file.rs` does for
+    /// `f_flags`. For the charge path, which makes several such loads per hierarchy level.
+    #[inline(always)]
+    pub(crate) fn read_once<T: AtomicType>(a: &Atomic<T>) -> T {
+        // SAFETY: `as_ptr` is valid and aligned for a `T` while `a` is borrowed, and the value is
+        // always a valid `T` (type invariant of `Atomic`). A volatile read of an aligned machine
+        // word is a single untorn access, as `READ_ONCE()` is for the LKMM.
+        unsafe { a.as_ptr().read_volatile() }
+    }
 }
 
 use atomic::{

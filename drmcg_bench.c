@@ -8,7 +8,9 @@
  * same work in the writer's cgroup, one after the other:
  *
  *   setup                 register one region in each controller
- *   charge N              N charge+uncharge pairs of 4 KiB: ns per pair
+ *   charge [N]            charge+uncharge pairs of 4 KiB, N per repetition
+ *                         or, without N, as many as take BENCH_MIN_NS
+ *                         (calibrated for each controller): ns per pair
  *   charge-drm N          the same, drm controller only (for parallel runs)
  *   charge-dmem N         the same, dmem only
  *   first                 the first charge of this cgroup (pool creation): ns
@@ -88,12 +90,27 @@ static int bench_pairs_dmem(unsigned long n)
 	return 0;
 }
 
-/* Median over BENCH_REPS runs of @n pairs, in ns per pair; 0 on failure. */
+/*
+ * Median over BENCH_REPS runs of @n pairs (if @n is 0, of as many as take at
+ * least BENCH_MIN_NS), in ns per pair; 0 on failure.
+ */
 static u64 bench_charge(int (*pairs)(unsigned long n), unsigned long n)
 {
+	unsigned long try = 1;
 	u64 t[BENCH_REPS];
 	int r;
 
+	while (!n) {
+		u64 start = ktime_get_ns();
+
+		if (pairs(try))
+			return 0;
+		if (ktime_get_ns() - start >= BENCH_MIN_NS || try >= (1UL << 24))
+			n = try;
+		else
+			try *= 2;
+		cond_resched();
+	}
 	for (r = 0; r < BENCH_REPS; r++) {
 		u64 start = ktime_get_ns();
 
@@ -300,8 +317,6 @@ static int bench_cmd(const char *buf)
 			return -EINVAL;
 		return bench_evict(!strcmp(where, "last"));
 	}
-	if (fields < 2 || !n)
-		return -EINVAL;
 	if (!strcmp(cmd, "charge")) {
 		u64 drm = bench_charge(bench_pairs_drm, n);
 		u64 dmem = bench_charge(bench_pairs_dmem, n);
@@ -309,6 +324,8 @@ static int bench_cmd(const char *buf)
 		pr_info("drmcg_bench: charge drm=%llu dmem=%llu\n", drm, dmem);
 		return drm && dmem ? 0 : -ENOSPC;
 	}
+	if (fields < 2 || !n)
+		return -EINVAL;
 	if (!strcmp(cmd, "charge-drm") || !strcmp(cmd, "charge-dmem")) {
 		bool drm = !strcmp(cmd, "charge-drm");
 		u64 start = ktime_get_ns();

@@ -2,8 +2,10 @@
 
 //! Pools: the accounting state of one cgroup in one region.
 //!
-//! Each cgroup has a table of pool pointers indexed by the region's slot, in chunks of
-//! [`CHUNK`] slots that are allocated when a pool of one of their regions is first created. A
+//! Each cgroup has a table of pool pointers indexed by the region's slot, in chunks that are
+//! allocated when a pool of one of their regions is first created: [`FIRST_CHUNK`] slots in
+//! each of the first two chunks, then each chunk twice as many as the one before, so that a
+//! cgroup that uses the first few regions only pays for a few pointers. A
 //! pool is created on the first charge or setting of its (cgroup, region) pair, after the pools
 //! of every ancestor for the same region, so that each pool's counter can link to its parent's.
 //! Creation is the only slow path: it takes the region registry lock and allocates. Afterwards
@@ -31,6 +33,7 @@
 
 use crate::{
     atomic::{
+        read_once,
         Acquire,
         Atomic,
         Relaxed,
@@ -67,11 +70,39 @@ use kernel::{
     },
 };
 
-/// Slots per chunk of a cgroup's pool table.
-const CHUNK: usize = 32;
+/// Slots of the first chunk of a cgroup's pool table; chunk `k >= 1` holds the
+/// `FIRST_CHUNK << (k - 1)` slots from `FIRST_CHUNK << (k - 1)` on.
+const FIRST_CHUNK: usize = 4;
 
-/// Chunks per table.
-const CHUNKS: usize = MAX_REGIONS.div_ceil(CHUNK);
+/// Chunks per table: enough for [`MAX_REGIONS`] slots.
+const CHUNKS: usize = (MAX_REGIONS / FIRST_CHUNK).ilog2() as usize + 1;
+
+const _: () = assert!(FIRST_CHUNK.is_power_of_two() && MAX_REGIONS.is_power_of_two());
+const _: () = assert!(MAX_REGIONS == FIRST_CHUNK << (CHUNKS - 1));
+
+/// Returns the chunk that holds slot `index`, the slot's position in it and the chunk's length.
+const fn chunk_of(index: usize) -> (usize, usize, usize) {
+    if index < FIRST_CHUNK {
+        (0, index, FIRST_CHUNK)
+    } else {
+        let bit = index.ilog2();
+        let base = 1 << bit;
+        (
+            (bit - FIRST_CHUNK.ilog2()) as usize + 1,
+            index - base,
+            base,
+        )
+    }
+}
+
+/// Returns the number of slots of chunk `chunk`.
+const fn chunk_len(chunk: usize) -> usize {
+    if chunk == 0 {
+        FIRST_CHUNK
+    } else {
+        FIRST_CHUNK << (chunk - 1)
+    }
+}
 
 /// The registry lock, held.
 type RegistryGuard = GlobalGuard<REGISTRY>;
@@ -87,14 +118,26 @@ type RegistryGuard = GlobalGuard<REGISTRY>;
 /// - `css` points to the cgroup whose table holds (or held) this pool. It is valid while the
 ///   pool is in that table, and while the caller holds a driver handle of the pool.
 /// - While the pool is in its table, `index` is its position in `region.pools`.
+///
+/// # Layout
+///
+/// A pool is 256 bytes, the size of a `kmalloc-256` object (so no slab space is wasted), and
+/// aligned to a cache line. The reference count and the parent pointer come first, followed by
+/// the counter's per-charge fields (see [`Counter`]): a charge or an uncharge reads and writes
+/// one cache line per level (two at the pool it starts from, which also reads `region` and
+/// `css`) while no cgroup sets `min` or `low`. Pools never share a line with each other.
+#[repr(C, align(64))]
 pub(crate) struct Pool {
-    counter: Counter,
     refs: Refcount,
     parent: *const Pool,
+    counter: Counter,
     region: kernel::sync::Arc<Region>,
     css: *const Css<DrmCgroup>,
     index: GlobalLockedBy<usize, REGISTRY>,
 }
+
+const _: () = assert!(core::mem::size_of::<Pool>() == 256);
+const _: () = assert!(core::mem::offset_of!(Pool, counter) + 40 <= 64);
 
 // SAFETY: The raw pointers are to objects that outlive their use (type invariants) and that
 // are themselves `Sync`; the counter and the reference count are atomics.
@@ -208,21 +251,19 @@ impl Drop for Detached {
     }
 }
 
-/// One chunk of a pool table.
-struct Chunk {
-    slots: [Atomic<*mut Pool>; CHUNK],
-}
+/// A slot of a pool table.
+type Slot = Atomic<*mut Pool>;
 
 /// The pools of one cgroup.
 ///
 /// # Invariants
 ///
-/// - A non-null chunk pointer comes from `KBox::into_raw` and is freed only when the table is
-///   dropped.
+/// - A non-null pointer in `chunks[k]` points to the first of [`chunk_len`]`(k)` slots that
+///   come from `KVec::into_raw_parts` and are freed only when the table is dropped.
 /// - A non-null slot points to a pool whose table reference this table holds; it is on its
 ///   region's [`PoolList`], and its region's slot is the slot's index.
 pub(crate) struct Pools {
-    chunks: [Atomic<*mut Chunk>; CHUNKS],
+    chunks: [Atomic<*mut Slot>; CHUNKS],
 }
 
 impl Pools {
@@ -234,12 +275,16 @@ impl Pools {
     }
 
     /// The slot of index `index`, if its chunk exists.
-    fn slot(&self, index: usize) -> Option<&Atomic<*mut Pool>> {
+    fn slot(&self, index: usize) -> Option<&Slot> {
+        let (chunk, offset, _) = chunk_of(index);
         // ORDERING: Acquire pairs with the Release store that published the chunk.
-        let chunk = self.chunks.get(index / CHUNK)?.load(Acquire);
-        // SAFETY: By the type invariants a chunk lives as long as the table.
-        let chunk = unsafe { chunk.as_ref() }?;
-        chunk.slots.get(index % CHUNK)
+        let first = self.chunks.get(chunk)?.load(Acquire);
+        if first.is_null() {
+            return None;
+        }
+        // SAFETY: By the type invariants a non-null chunk holds `chunk_len(chunk)` slots, more
+        // than `offset`, for as long as the table lives.
+        Some(unsafe { &*first.add(offset) })
     }
 
     /// The pool of `region` in this cgroup, if it was created, with a new reference.
@@ -247,9 +292,20 @@ impl Pools {
     /// Lock-free; the caller must hold a reference on the table's css.
     pub(crate) fn get(&self, region: &Region) -> Option<ARef<Pool>> {
         let _rcu = rcu::read_lock();
-        // ORDERING: Acquire pairs with the Release store that published the pool, so its
-        // fields are initialised when we read them.
-        let p = self.slot(region.slot())?.load(Acquire);
+        let (chunk, offset, _) = chunk_of(region.slot());
+        // ORDERING: Read as `rcu_dereference()` reads: the slots, and then the pool's fields, are
+        // read through the pointers read here (address dependencies), which orders those reads
+        // after the Release stores that published the chunk and the pool. Inline in every build,
+        // unlike an Acquire load, for this lookup on every charge.
+        let first = read_once(self.chunks.get(chunk)?);
+        if first.is_null() {
+            return None;
+        }
+        // SAFETY: By the type invariants a non-null chunk holds `chunk_len(chunk)` slots, more
+        // than `offset`, for as long as the table lives.
+        let slot = unsafe { &*first.add(offset) };
+        // ORDERING: As above, for the pool's fields.
+        let p = read_once(slot);
         // SAFETY: A pool found in a table keeps the table's reference until an RCU grace period
         // after it left the table (module documentation), and we are in a read-side section.
         let pool = unsafe { p.as_ref() }?;
@@ -271,19 +327,19 @@ impl Pools {
     }
 
     /// The slot of index `index`, allocating its chunk if needed.
-    fn slot_or_alloc(&self, index: usize, _reg: &RegistryGuard) -> Result<&Atomic<*mut Pool>> {
-        let chunk = self.chunks.get(index / CHUNK).ok_or(EINVAL)?;
-        if chunk.load(Relaxed).is_null() {
-            let new = KBox::new(
-                Chunk {
-                    slots: [const { Atomic::new(ptr::null_mut()) }; CHUNK],
-                },
-                GFP_KERNEL,
-            )?;
-            // INVARIANT: Freed with the table. The registry lock serialises the writers of the
-            // chunk pointers.
-            // ORDERING: Release publishes the zeroed chunk to lock-free readers (see `slot`).
-            chunk.store(KBox::into_raw(new), Release);
+    fn slot_or_alloc(&self, index: usize, _reg: &RegistryGuard) -> Result<&Slot> {
+        let (chunk, _, len) = chunk_of(index);
+        let first = self.chunks.get(chunk).ok_or(EINVAL)?;
+        if first.load(Relaxed).is_null() {
+            let mut new = KVec::with_capacity(len, GFP_KERNEL)?;
+            for _ in 0..len {
+                new.push(Atomic::new(ptr::null_mut()), GFP_KERNEL)?;
+            }
+            let (p, _, _) = new.into_raw_parts();
+            // INVARIANT: `len` slots, freed with the table. The registry lock serialises the
+            // writers of the chunk pointers.
+            // ORDERING: Release publishes the null slots to lock-free readers (see `slot`).
+            first.store(p, Release);
         }
         self.slot(index).ok_or(EINVAL)
     }
@@ -295,15 +351,17 @@ impl Drop for Pools {
         // the css) and no child cgroup either, so every pool left in the table holds only the
         // table's reference.
         let mut reg = REGISTRY.lock();
-        for chunk in &self.chunks {
-            let chunk = chunk.load(Relaxed);
-            if chunk.is_null() {
+        for (k, first) in self.chunks.iter().enumerate() {
+            let first = first.load(Relaxed);
+            if first.is_null() {
                 continue;
             }
-            // SAFETY: By the type invariants the chunk came from `KBox::into_raw`, and nothing
-            // else uses the table any more.
-            let chunk = unsafe { KBox::from_raw(chunk) };
-            for slot in &chunk.slots {
+            let len = chunk_len(k);
+            // SAFETY: By the type invariants the chunk's `len` initialised slots came from
+            // `KVec::into_raw_parts` with at least that capacity, and nothing else uses the
+            // table any more.
+            let chunk = unsafe { KVec::from_raw_parts(first, len, len) };
+            for slot in chunk.iter() {
                 let p = slot.load(Relaxed);
                 if p.is_null() {
                     continue;
@@ -415,9 +473,9 @@ fn create(css: &Css<DrmCgroup>, region: ArcBorrow<'_, Region>, reg: &mut Registr
     // the pool goes on the region's list.
     let pool = KBox::new(
         Pool {
-            counter: Counter::new(),
             refs: Refcount::new(1),
             parent,
+            counter: Counter::new(),
             region: region.into(),
             css,
             index: GlobalLockedBy::new(index),
@@ -460,6 +518,25 @@ mod tests {
             self.0.fetch_add(1, Relaxed);
             Err(ENOSPC)
         }
+    }
+
+    #[test]
+    fn chunks_cover_every_slot_once() {
+        // Slot after slot, the chunks are filled in order, each to its length, and the last
+        // slot is in the last chunk.
+        let mut expected = (0, 0);
+        for index in 0..MAX_REGIONS {
+            let (chunk, offset, len) = chunk_of(index);
+            assert!(chunk < CHUNKS);
+            assert_eq!(len, chunk_len(chunk));
+            assert_eq!((chunk, offset), expected);
+            expected = if offset + 1 == len {
+                (chunk + 1, 0)
+            } else {
+                (chunk, offset + 1)
+            };
+        }
+        assert_eq!(expected, (CHUNKS, 0));
     }
 
     #[test]
@@ -508,7 +585,7 @@ mod tests {
         let before = live_pools();
         let mut all = KVec::new();
         // Fill more than two chunks of slots, then charge in the last region.
-        for i in 0..(2 * CHUNK + 3) {
+        for i in 0..(2 * FIRST_CHUNK + 3) {
             let name = CString::try_from_fmt(fmt!("r{}", i))?;
             all.push(
                 region::register(b"kunit:02.2", name.to_bytes(), 1 << 20, None)?,
@@ -516,7 +593,7 @@ mod tests {
             )?;
         }
         let last = all.last().ok_or(EINVAL)?.clone();
-        assert!(last.slot() >= 2 * CHUNK);
+        assert!(last.slot() >= 2 * FIRST_CHUNK);
         let pool = get_or_create(&css, last.as_arc_borrow())?;
         assert!(ptr::eq(&**pool.region(), &*last));
         assert!(charge::try_charge(&*pool, 8192).is_ok());

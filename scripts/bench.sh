@@ -1,20 +1,36 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Benchmarks: the drm controller against upstream dmem on identical work in
-# one boot of the test kernel (2 vCPUs, TCG), then the host benchmark of the
-# accounting core. Figures, not pass/fail: see README.md for recorded runs.
+# Benchmarks: the drm controller against upstream dmem on identical work, in
+# one boot (2 vCPUs, TCG) of each dedicated benchmark kernel
+# (scripts/bench-kernel.sh: GCC with the Rust helpers out of line, then
+# clang-22 with CONFIG_RUST_INLINE_HELPERS), one table per build; then the
+# host benchmark of the accounting core. Figures, not pass/fail: see
+# README.md for recorded runs.
 #
 #   scripts/bench.sh [--guest-only|--host-only]
+#
+# DRMCG_BENCH_BUILDS="gcc inline" selects the builds (default: both).
 
 . "$(dirname "$0")/common.sh"
 
 if [ "${1:-}" != --host-only ]; then
+	# Nothing else builds or boots from this cache while the figures are taken.
+	drmcg_lock
 	"$REPO/scripts/setup.sh"
-	"$REPO/scripts/kunit.sh" --build-only > /dev/null ||
-		die "kernel build failed (run scripts/kunit.sh --build-only to see why)"
-	log "guest benchmark: drm vs dmem, $(date -u +%Y-%m-%d)"
-	"$REPO/scripts/guest.sh" --no-qxl --smp 2 --timeout 1800 "$REPO/tests/bench/bench.sh" 2>&1 |
-		sed -n '/^@@DRMCG-BEGIN bench.sh/,/^@@DRMCG-END bench.sh/p' | sed '1d;$d'
+	for flavour in ${DRMCG_BENCH_BUILDS:-gcc inline}; do
+		case "$flavour" in
+		gcc) desc="GCC, Rust helpers out of line" ;;
+		inline) desc="clang-22/LLVM 22, CONFIG_RUST_INLINE_HELPERS=y" ;;
+		*) die "unknown benchmark build $flavour" ;;
+		esac
+		kernel=$("$REPO/scripts/bench-kernel.sh" "$flavour") ||
+			die "build of the $flavour benchmark kernel failed"
+		log "guest benchmark, $desc: drm vs dmem, $(date -u +%Y-%m-%d)"
+		echo "build: $desc"
+		"$REPO/scripts/guest.sh" --kernel "$kernel" --no-qxl --smp 2 --timeout 1800 \
+			"$REPO/tests/bench/bench.sh" 2>&1 |
+			sed -n '/^@@DRMCG-BEGIN bench.sh/,/^@@DRMCG-END bench.sh/p' | sed '1d;$d'
+	done
 fi
 if [ "${1:-}" != --guest-only ]; then
 	log "host benchmark of the accounting core ($(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"

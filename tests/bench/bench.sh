@@ -7,7 +7,8 @@
 # throughput; below 1 means dmem is better).
 B=/sys/kernel/debug/drm_cgroup_bench/ctl
 CG=/sys/fs/cgroup
-N=${N:-20000}
+# Pairs per vCPU in each throughput run (fixed, so that both vCPUs overlap).
+TP=${TP:-200000}
 
 fail() { echo "FAIL: $*"; exit 1; }
 enable() { echo "+drm +dmem" > "$1/cgroup.subtree_control" || fail "enable in $1"; }
@@ -25,21 +26,42 @@ echo "machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 printf "%-50s %10s %10s %7s\n" workload drm dmem gain
 
 # 1. charge + uncharge at depth 1, 2, 4, 8 (a chain of that many cgroups;
-# processes may only live in leaves).
-for d in 1 2 4 8; do
-	p=$CG/d$d
-	mkdir $p
-	i=1
-	while [ $i -lt $d ]; do
-		enable $p
-		mkdir $p/l$i && p=$p/l$i
-		i=$((i + 1))
+# processes may only live in leaves), each loop auto-sized to run at least
+# 2 ms per repetition; then the same with min and low set above the usage on
+# every level, so that every charge and uncharge republishes the protected
+# usage at each level (page_counter's propagate_protected_usage()).
+KD=bench:00.0/vram0 KM=bench/vram0
+for prot in off on; do
+	for d in 1 2 4 8; do
+		p=$CG/d$d
+		mkdir $p
+		i=1
+		while [ $i -lt $d ]; do
+			enable $p
+			mkdir $p/l$i && p=$p/l$i
+			i=$((i + 1))
+		done
+		if [ $prot = on ]; then
+			q=$p
+			while [ "$q" != $CG ]; do
+				for f in min low; do
+					echo "$KD 1G" > $q/drm.$f || fail "drm.$f in $q"
+					echo "$KM 1G" > $q/dmem.$f || fail "dmem.$f in $q"
+				done
+				q=${q%/*}
+			done
+			label="depth $d, min+low set"
+		else
+			label="depth $d"
+		fi
+		move $p
+		cmd charge
+		r=$(last "charge ")
+		row "charge+uncharge 4K, $label (ns)" "$(val "$r" drm)" "$(val "$r" dmem)" ns
+		move $CG
+		q=$p
+		while [ "$q" != $CG ]; do rmdir $q; q=${q%/*}; done
 	done
-	move $p
-	cmd charge $N
-	r=$(last "charge ")
-	row "charge+uncharge 4K, depth $d (ns)" "$(val "$r" drm)" "$(val "$r" dmem)" ns
-	move $CG
 done
 
 # 2. The first charge of a (cgroup, region) pair: pool creation.
@@ -73,7 +95,7 @@ done
 
 # 4. Throughput from 2 vCPUs, into sibling cgroups and into one cgroup.
 mkdir $CG/t && enable $CG/t && mkdir $CG/t/a $CG/t/b
-M=$((N * 10))
+M=$TP
 for ctl in drm dmem; do
 	for shape in siblings shared; do
 		second=$CG/t/b
@@ -95,6 +117,11 @@ rmdir $CG/t/a $CG/t/b $CG/t
 slab() { sync; echo 2 > /proc/sys/vm/drop_caches 2>/dev/null; awk '/^Slab:/ { print $2 }' /proc/meminfo; }
 mkdir $CG/m && enable $CG/m
 for i in $(seq 1 1000); do mkdir $CG/m/c$i; done
+# The first entry of a task into a cgroup allocates in the cgroup core
+# (css_set links) whichever controller charges: pay for it before measuring,
+# or the first controller measured is charged for it.
+for i in $(seq 1 1000); do move $CG/m/c$i; done
+move $CG
 s0=$(slab)
 for i in $(seq 1 1000); do move $CG/m/c$i; echo charge-drm 1 > $B; done
 s1=$(slab)

@@ -348,3 +348,13 @@ where
         ordered::<O, _>(|o| self.0.fetch_sub(v, o))
     }
 }
+
+/// Reads `a` with relaxed ordering, as the kernel build's `read_once()` (a `READ_ONCE()`-style
+/// volatile read of the atomic) does.
+///
+/// Not part of `kernel::sync::atomic`: the kernel crate defines it next to its re-exports of the
+/// kernel's atomics.
+#[inline(always)]
+pub fn read_once<T: AtomicType>(a: &Atomic<T>) -> T {
+    a.load(Relaxed)
+}
