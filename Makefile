@@ -11,7 +11,7 @@ obj-$(CONFIG_CGROUP_DRM_BENCH) += drmcg_bench.o
 
 else
 
-.PHONY: all setup check check-debug kunit guest host demo lint bench help
+.PHONY: all setup check check-debug kunit guest host demo lint bench series series-check help
 all: help
 
 help:
@@ -22,6 +22,8 @@ help:
 	@echo "make kunit   KUnit suites only     make guest   guest tests only"
 	@echo "make host    host cargo tests only make lint    rustfmt + clippy"
 	@echo "make bench   benchmarks against dmem (guest) and of the core (host)"
+	@echo "make series  the patch series against Linux 7.3 (OUT=folder, default in the cache)"
+	@echo "make series-check  apply, build and checkpatch it patch by patch; compare with the overlay"
 
 setup:
 	@scripts/setup.sh
@@ -52,5 +54,11 @@ fuzz:
 
 bench:
 	@scripts/bench.sh
+
+series:
+	@scripts/series.sh $(OUT)
+
+series-check:
+	@scripts/series-check.sh
 
 endif
