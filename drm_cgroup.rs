@@ -50,6 +50,7 @@ use kernel::macros::kunit_tests;
 /// Atomics for the pure files (`charge.rs`, `evict.rs`), which the host tests build with a
 /// `core::sync::atomic` shim of the same interface.
 mod atomic {
+    use kernel::sync::atomic::AtomicType;
     pub(crate) use kernel::sync::atomic::{
         Acquire,
         Atomic,
@@ -57,7 +58,6 @@ mod atomic {
         Relaxed,
         Release, //
     };
-    use kernel::sync::atomic::AtomicType;
 
     /// Reads `a` as `READ_ONCE()` does: a relaxed load, open-coded as a volatile read.
     ///

@@ -87,11 +87,7 @@ const fn chunk_of(index: usize) -> (usize, usize, usize) {
     } else {
         let bit = index.ilog2();
         let base = 1 << bit;
-        (
-            (bit - FIRST_CHUNK.ilog2()) as usize + 1,
-            index - base,
-            base,
-        )
+        ((bit - FIRST_CHUNK.ilog2()) as usize + 1, index - base, base)
     }
 }
 
