@@ -23,19 +23,45 @@ CONFIG=$REPO/tests/kunit/drm_cgroup.kunitconfig
 start=$SECONDS
 
 PRISTINE=$("$REPO/scripts/series.sh" --pristine)
-"$REPO/scripts/series.sh" "$OUT" > /dev/null
-mapfile -t patches < <(ls "$OUT"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-')
 mapfile -t mkopts < <(drmcg_make_opts)
 export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-$(git -C "$REPO" config user.name)}
 export GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-$(git -C "$REPO" config user.email)}
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 
 drmcg_lock
+"$REPO/scripts/series.sh" "$OUT" > /dev/null
+mapfile -t patches < <(ls "$OUT"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-')
 mkdir -p "$BUILD" "$LOGS"
 rm -f "$LOGS"/*.log
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 ko() { fail=$((fail + 1)); log "FAIL: $*"; }
+
+# One source of truth: the series' result against the overlay's, placed
+# from the same files right after the series was written (other work in
+# the checkout during the builds cannot skew it).
+ov=$SERIES_DIR/overlay
+if [ ! -e "$ov/.git" ]; then
+	git -C "$PRISTINE" worktree prune
+	git -C "$PRISTINE" worktree add -q --detach "$ov" drmcg-base
+fi
+git -C "$ov" checkout -q -f --detach drmcg-base
+git -C "$ov" clean -q -f -d -x
+"$REPO/scripts/overlay.sh" "$ov" 2> "$LOGS/overlay.log" ||
+	ko "overlay.sh failed; see $LOGS/overlay.log"
+idx=$(mktemp -u)
+ovtree=$(cd "$ov" && export GIT_INDEX_FILE=$idx &&
+	git read-tree drmcg-base && git add -A -f . &&
+	git rm -r -q --cached --ignore-unmatch .drm_cgroup-overlay \
+		kernel/cgroup/drm/tests > /dev/null && git write-tree)
+rm -f "$idx"
+if [ "$ovtree" = "$(git -C "$PRISTINE" rev-parse 'drmcg-series^{tree}')" ]; then
+	ok
+	log "the series' tree equals the overlay's"
+else
+	ko "the series' tree differs from the overlay's:"
+	git -C "$PRISTINE" diff-tree -r --stat drmcg-series "$ovtree" >&2
+fi
 
 # Shows the build's progress on one line of a terminal; stays quiet when
 # stderr is not one (the per-patch summary lines are printed either way).
@@ -106,30 +132,12 @@ for p in "${patches[@]}"; do
 	log "[$tag] $name: checkpatch $cp, build $b ($((SECONDS - t0)) s)"
 done
 
-# One source of truth: the series' result against the overlay's.
+# The commits git am made must be the ones series.sh made.
 if [ "$i" = "$n" ]; then
-	ov=$SERIES_DIR/overlay
-	if [ ! -e "$ov/.git" ]; then
-		git worktree prune
-		git worktree add -q --detach "$ov" drmcg-base
-	fi
-	git -C "$ov" checkout -q -f --detach drmcg-base
-	git -C "$ov" clean -q -f -d -x
-	"$REPO/scripts/overlay.sh" "$ov" 2> "$LOGS/overlay.log" ||
-		ko "overlay.sh failed; see $LOGS/overlay.log"
-	idx=$(mktemp)
-	rm -f "$idx"
-	ovtree=$(cd "$ov" && export GIT_INDEX_FILE=$idx &&
-		git read-tree drmcg-base && git add -A -f . &&
-		git rm -r -q --cached --ignore-unmatch .drm_cgroup-overlay \
-			kernel/cgroup/drm/tests > /dev/null && git write-tree)
-	rm -f "$idx"
-	if [ "$ovtree" = "$(git rev-parse 'HEAD^{tree}')" ]; then
+	if [ "$(git rev-parse 'HEAD^{tree}')" = "$(git rev-parse 'drmcg-series^{tree}')" ]; then
 		ok
-		log "the series' tree equals the overlay's"
 	else
-		ko "the series' tree differs from the overlay's:"
-		git diff-tree -r --stat HEAD "$ovtree" >&2
+		ko "git am of the patches gives another tree than the series' commits"
 	fi
 fi
 
