@@ -76,6 +76,7 @@ mod atomic {
 
 use atomic::{
     Atomic,
+    Full,
     Relaxed, //
 };
 use cgroup::{
@@ -147,9 +148,11 @@ pub(crate) struct DrmCgroup {
     high_work: Work<Css<DrmCgroup>>,
     /// Runs of high reclaim left before it needs another `drm.high` write.
     high_runs: Atomic<u32>,
-    /// How many times `high_work` is queued or running, for statistics: the work item is
-    /// pending at most once, so this is at most 2 (one run, one pending).
-    high_in_flight: Atomic<u32>,
+    /// How often `high_work` was queued, and how many of its runs finished, for statistics:
+    /// the item is pending at most once and never runs twice at a time, so the difference is at
+    /// most 2 (one running, one pending).
+    high_queued: Atomic<u64>,
+    high_done: Atomic<u64>,
     /// Set when the cgroup is removed: no more background reclaim.
     offline: Atomic<bool>,
 }
@@ -287,13 +290,15 @@ static HIGH_STATS: HighStats = HighStats {
 
 /// Queues `css`'s high reclaim item unless it is pending already.
 fn enqueue_high_reclaim(css: &Css<DrmCgroup>) {
-    // Counted before queuing, as the item may run (and uncount itself) at once.
-    let now = u64::from(css.high_in_flight.fetch_add(1, Relaxed)) + 1;
     if reclaim_queue().enqueue(ARef::from(css)).is_err() {
         // Already pending: the pending run will see the new `high`.
-        css.high_in_flight.fetch_sub(1, Relaxed);
         return;
     }
+    // ORDERING: The fully ordered increment orders the load after it, so the runs counted as
+    // finished include every run that finished before this item was queued: the difference
+    // never counts a finished run (a run that finishes meanwhile only makes it smaller).
+    let queued = css.high_queued.fetch_add(1, Full) + 1;
+    let now = queued.saturating_sub(css.high_done.load(Relaxed));
     HIGH_STATS.queued.fetch_add(1, Relaxed);
     let mut max = HIGH_STATS.max_in_flight.load(Relaxed);
     while now > max {
@@ -356,7 +361,8 @@ impl WorkItem for Css<DrmCgroup> {
     fn run(css: ARef<Css<DrmCgroup>>) {
         HIGH_STATS.runs.fetch_add(1, Relaxed);
         high_reclaim(&css);
-        css.high_in_flight.fetch_sub(1, Relaxed);
+        // ORDERING: Fully ordered, see `enqueue_high_reclaim`.
+        css.high_done.fetch_add(1, Full);
     }
 }
 
@@ -412,7 +418,8 @@ impl Controller for DrmCgroup {
             peak <- new_mutex!(PeakWatchers { files: KVec::new() }),
             high_work <- new_work!("drm_cgroup_high_reclaim"),
             high_runs: Atomic::new(0),
-            high_in_flight: Atomic::new(0),
+            high_queued: Atomic::new(0),
+            high_done: Atomic::new(0),
             offline: Atomic::new(false),
         }? Error)
     }
