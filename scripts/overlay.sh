@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Places drm_cgroup into a Linux 7.3 source tree:
-#   - the controller's own files (this repo's root) at kernel/cgroup/drm/,
+#   - the controller's own files (this repo's root, without the test harness
+#     in tests/ and the developer targets in GNUmakefile) at kernel/cgroup/drm/,
 #   - new files outside that folder from tree/ (same paths as in the kernel)
 #     and Documentation/,
 #   - the edits to existing kernel files from patches/*.patch, in order.
@@ -21,7 +22,8 @@ mkdir -p "$STATE/orig"
 
 # 1. Controller files. rsync --checksum only rewrites what changed.
 mkdir -p "$SRC/kernel/cgroup/drm"
-rsync -rc --delete --exclude '/.*' --exclude '/tests/host/target' \
+rsync -rc --delete --delete-excluded --exclude '/.*' --exclude '/tests' \
+	--exclude '/GNUmakefile' \
 	--exclude '/scripts' --exclude '/patches' --exclude '/tree' \
 	--exclude '/Documentation' --exclude '/README.md' \
 	"$REPO/" "$SRC/kernel/cgroup/drm/"

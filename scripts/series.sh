@@ -109,14 +109,15 @@ series_src() {
 }
 
 # The new files the overlay places, as kernel paths (see overlay.sh):
-# the repository root at kernel/cgroup/drm/ except what it excludes and
-# tests/ (the repository's test harness, not kernel code), tree/ and
-# Documentation/.
+# the repository root at kernel/cgroup/drm/ except what it excludes
+# (tests/, the repository's test harness, and GNUmakefile, the developer
+# targets, are not kernel code), tree/ and Documentation/.
 series_overlay_files() {
 	(cd "$REPO" && find . -path ./tests -prune -o -path './.*' -prune -o \
 		-path ./scripts -prune -o -path ./patches -prune -o \
 		-path ./tree -prune -o -path ./Documentation -prune -o \
-		-path ./README.md -prune -o -type f -print) |
+		-path ./README.md -prune -o -path ./GNUmakefile -prune -o \
+		-type f -print) |
 		sed 's|^\./|kernel/cgroup/drm/|'
 	[ -d "$REPO/tree" ] && (cd "$REPO/tree" && find . -type f) | sed 's|^\./||'
 	(cd "$REPO" && find Documentation -type f)

@@ -16,9 +16,9 @@ extern "C" {
 #endif
 
 /* Placement domains, in order of preference when several are given. */
-#define DRMCG_TEST_DOMAIN_TILE0		(1 << 0)
-#define DRMCG_TEST_DOMAIN_TILE1		(1 << 1)
-#define DRMCG_TEST_DOMAIN_SYSTEM	(1 << 2)
+#define DRMCG_TEST_DOMAIN_TILE0		0x1
+#define DRMCG_TEST_DOMAIN_TILE1		0x2
+#define DRMCG_TEST_DOMAIN_SYSTEM	0x4
 #define DRMCG_TEST_DOMAINS		(DRMCG_TEST_DOMAIN_TILE0 | \
 					 DRMCG_TEST_DOMAIN_TILE1 | \
 					 DRMCG_TEST_DOMAIN_SYSTEM)
@@ -32,9 +32,9 @@ extern "C" {
  * UNPIN: unpin it (validate only, before the placement is changed; pinned
  *	again if that fails).
  */
-#define DRMCG_TEST_NO_EVICT_OTHERS	(1 << 0)
-#define DRMCG_TEST_PIN			(1 << 1)
-#define DRMCG_TEST_UNPIN		(1 << 2)
+#define DRMCG_TEST_NO_EVICT_OTHERS	0x1
+#define DRMCG_TEST_PIN			0x2
+#define DRMCG_TEST_UNPIN		0x4
 
 /**
  * struct drm_drmcg_test_create - create a buffer
