@@ -5,7 +5,8 @@
 #   DRMCG_CACHE     cache root (toolchain, kernel source, build folders)
 #   KSRC            use this Linux 7.3 source tree instead of Debian's linux-source-7.3
 #   KBUILD          build folder (default: inside the cache, keyed by kernel version)
-#   DRMCG_LLVM      value of LLVM= for make (default -19, i.e. clang-19)
+#   DRMCG_LLVM      value of LLVM= for make (default -19, i.e. clang-19);
+#                   bindgen gets that LLVM's libclang (LIBCLANG_PATH)
 #   RUSTC, RUSTDOC, BINDGEN, CLIPPY_DRIVER   tool paths
 #   JOBS            make -j (default: number of CPUs)
 
@@ -19,6 +20,12 @@ RUSTDOC=${RUSTDOC:-/usr/bin/rustdoc}
 CLIPPY_DRIVER=${CLIPPY_DRIVER:-/usr/bin/clippy-driver}
 BINDGEN=${BINDGEN:-$DRMCG_CACHE/tools/bin/bindgen}
 JOBS=${JOBS:-$(nproc)}
+# bindgen loads the newest libclang it finds; with several LLVM versions on
+# the machine, give it the one the build's clang comes from.
+if [ -z "${LIBCLANG_PATH:-}" ] && [ -n "$DRMCG_LLVM" ] &&
+   [ -d "/usr/lib/llvm${DRMCG_LLVM}/lib" ]; then
+	export LIBCLANG_PATH=/usr/lib/llvm${DRMCG_LLVM}/lib
+fi
 
 # Serialises the steps that write the kernel tree and the build folders: a
 # second run waits for the first (the lock is released when the script exits).
