@@ -22,9 +22,9 @@ use crate::{
         self,
         Pool, //
     },
+    reclaim::Reclaim,
     region::{
         self,
-        Reclaim,
         Region, //
     },
     DrmCgroup, //
@@ -172,6 +172,7 @@ pub unsafe extern "C" fn drmcg_unregister_region(region: *mut bindings::drmcg_re
 }
 
 /// Returns the number of pools not freed yet, for the test interface.
+#[cfg(any(CONFIG_CGROUP_DRM_TEST_HELPER, CONFIG_CGROUP_DRM_KUNIT_TEST))]
 #[export]
 pub extern "C" fn drmcg_live_pools() -> u64 {
     pool::live_pools()
@@ -243,7 +244,7 @@ unsafe fn try_charge(
     };
     match charge::try_charge(&*pool, size) {
         Ok(charged) => {
-            crate::notify_high(charged.over_high);
+            crate::files::notify_high(charged.over_high);
             let handle = if get_ref {
                 pool_get_to_c(&pool)
             } else {
@@ -260,7 +261,7 @@ unsafe fn try_charge(
         }
         Err(hit) => {
             let limit = hit.limit;
-            crate::notify_max(limit);
+            crate::files::notify_max(limit);
             if !ret_limit_pool.is_null() {
                 // SAFETY: Non-null `ret_limit_pool` is valid for writing.
                 unsafe { *ret_limit_pool = pool_get_to_c(limit) };
@@ -372,7 +373,7 @@ pub unsafe extern "C" fn drmcg_force_charge_owner(
     let result = unsafe {
         with_owner(owner, |css| {
             pool::get_or_create(css, region).map(|pool| {
-                crate::notify_high(charge::force_charge(&*pool, size).over_high);
+                crate::files::notify_high(charge::force_charge(&*pool, size).over_high);
                 pool_into_c(pool, css.into())
             })
         })
@@ -613,7 +614,7 @@ pub unsafe extern "C" fn drmcg_report_eviction(
 ) {
     // SAFETY: The caller holds a reference.
     if let Some(pool) = unsafe { pool_from_c(pool) } {
-        crate::report_eviction(pool, size, hit_low);
+        crate::files::report_eviction(pool, size, hit_low);
     }
 }
 

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Safe plumbing between the cgroup core and a Rust cgroup controller.
+//! The drm controller's plumbing between the cgroup core and its Rust state.
 //!
 //! The cgroup core allocates, frees and takes offline a controller's per-cgroup state (the
 //! "css", `struct cgroup_subsys_state`) through callbacks, and serves the controller's interface
 //! files through `seq_show`/`write`/`open`/`release` callbacks. This module owns every `unsafe`
 //! step of that: the layout of the per-cgroup state around the embedded C `struct drmcg_css`,
-//! reference counting, the per-open-file state and the mapping of [`Result`] to errno. A
-//! controller implements [`Controller`] and stays in safe Rust.
+//! reference counting, the per-open-file state and the mapping of [`Result`] to errno, so that
+//! the controller ([`Controller`], implemented by `DrmCgroup`) stays in safe Rust.
+//!
+//! It is this controller's plumbing, not a general `kernel::cgroup` abstraction: the css is
+//! `struct drmcg_css` (with the `drm.events` files to notify), the files are the `drm.*` table
+//! of `drmcg_subsys.c` ([`File`]), and the subsystem is declared in C. A general abstraction
+//! would generate the cftype table and the `struct cgroup_subsys` from the controller's Rust
+//! type; with one Rust controller in the tree, that is left for when a second one comes.
 //!
 //! C header: [`include/linux/cgroup.h`](srctree/include/linux/cgroup.h).
 
@@ -20,6 +26,7 @@ use core::{
 };
 use kernel::{
     bindings,
+    error::from_result,
     prelude::*,
     seq_file::SeqFile,
     sync::aref::{
@@ -386,10 +393,10 @@ impl<T: Controller> Callbacks<T> {
         let (file, open) = unsafe { (Self::file(of), Self::state(of)) };
         // SAFETY: `sf` is live and only this thread uses it during `seq_show`.
         let m = unsafe { SeqFile::from_raw(sf) };
-        match T::show(css, file, open, m) {
-            Ok(()) => 0,
-            Err(e) => e.to_errno(),
-        }
+        from_result(|| {
+            T::show(css, file, open, m)?;
+            Ok(0)
+        })
     }
 
     /// `write`.
@@ -414,10 +421,10 @@ impl<T: Controller> Callbacks<T> {
         // SAFETY: `of->file` is the open `struct file`, live during the write.
         let flags = unsafe { (*(*of).file).f_flags };
         let nonblock = flags & bindings::O_NONBLOCK != 0;
-        match T::write(css, file, open, input, nonblock) {
-            Ok(()) => isize::try_from(nbytes).unwrap_or(isize::MAX),
-            Err(e) => e.to_errno() as isize,
-        }
+        from_result(|| {
+            T::write(css, file, open, input, nonblock)?;
+            Ok(isize::try_from(nbytes).unwrap_or(isize::MAX))
+        })
     }
 
     /// `open`.
@@ -431,16 +438,13 @@ impl<T: Controller> Callbacks<T> {
         let css = unsafe { Css::<T>::from_raw(bindings::of_css(of)) };
         // SAFETY: `of` is live.
         let file = unsafe { Self::file(of) };
-        match T::open(css, file) {
-            Ok(state) => {
-                if let Some(state) = state {
-                    // SAFETY: `of` is live; `release` takes the state back.
-                    unsafe { *Self::state_slot(of) = state.into_foreign() };
-                }
-                0
+        from_result(|| {
+            if let Some(state) = T::open(css, file)? {
+                // SAFETY: `of` is live; `release` takes the state back.
+                unsafe { *Self::state_slot(of) = state.into_foreign() };
             }
-            Err(e) => e.to_errno(),
-        }
+            Ok(0)
+        })
     }
 
     /// `release`.

@@ -149,7 +149,10 @@ mod tests {
             parse_value(b"0xffffffffffffffff"),
             Ok(Value::Bytes(u64::MAX))
         );
-        assert_eq!(parse_value(b"0x10000000000000000"), Err(ParseError::Invalid));
+        assert_eq!(
+            parse_value(b"0x10000000000000000"),
+            Err(ParseError::Invalid)
+        );
         assert_eq!(
             parse_value(b"01777777777777777777777"),
             Ok(Value::Bytes(u64::MAX))
@@ -158,7 +161,10 @@ mod tests {
             parse_value(b"02000000000000000000000"),
             Err(ParseError::Invalid)
         );
-        assert_eq!(parse_value(b"0x3fffffffffffffK"), Ok(Value::Bytes(u64::MAX - 1023)));
+        assert_eq!(
+            parse_value(b"0x3fffffffffffffK"),
+            Ok(Value::Bytes(u64::MAX - 1023))
+        );
         assert_eq!(parse_value(b"0x40000000000000K"), Err(ParseError::Invalid));
     }
 

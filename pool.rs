@@ -171,7 +171,7 @@ unsafe fn put(mut pool: *const Pool) {
         // lock-free lookups cannot find it (see the module documentation), and it was created by
         // `KBox::into_raw` in `create`.
         drop(unsafe { KBox::from_raw(pool.cast_mut()) });
-        LIVE_POOLS.fetch_sub(1, Relaxed);
+        count_pool(false);
         // The reference the freed pool held on its parent is ours to drop now.
         pool = parent;
     }
@@ -403,10 +403,26 @@ pub(crate) fn detach_all(region: &Region, reg: &mut RegistryGuard) -> Detached {
     Detached(list.0)
 }
 
-/// The number of pools allocated and not freed yet, for tests that check that none leaks.
+/// The number of pools allocated and not freed yet, for tests that check that none leaks;
+/// counted only in kernels built for testing (the debugfs test interface or KUnit).
+#[cfg(any(CONFIG_CGROUP_DRM_TEST_HELPER, CONFIG_CGROUP_DRM_KUNIT_TEST))]
 static LIVE_POOLS: Atomic<u64> = Atomic::new(0);
 
+/// Counts a pool created (`true`) or freed in [`LIVE_POOLS`], in kernels built for testing.
+#[inline(always)]
+fn count_pool(created: bool) {
+    #[cfg(any(CONFIG_CGROUP_DRM_TEST_HELPER, CONFIG_CGROUP_DRM_KUNIT_TEST))]
+    if created {
+        LIVE_POOLS.fetch_add(1, Relaxed);
+    } else {
+        LIVE_POOLS.fetch_sub(1, Relaxed);
+    }
+    #[cfg(not(any(CONFIG_CGROUP_DRM_TEST_HELPER, CONFIG_CGROUP_DRM_KUNIT_TEST)))]
+    let _ = created;
+}
+
 /// Returns how many pools exist (see [`LIVE_POOLS`]).
+#[cfg(any(CONFIG_CGROUP_DRM_TEST_HELPER, CONFIG_CGROUP_DRM_KUNIT_TEST))]
 pub(crate) fn live_pools() -> u64 {
     LIVE_POOLS.load(Relaxed)
 }
@@ -482,7 +498,7 @@ fn create(css: &Css<DrmCgroup>, region: ArcBorrow<'_, Region>, reg: &mut Registr
         parent.refs.inc();
     }
     let p = KBox::into_raw(pool);
-    LIVE_POOLS.fetch_add(1, Relaxed);
+    count_pool(true);
     // Cannot fail: space was reserved above.
     region.pools.as_mut(reg).0.push(ListedPool(p), GFP_KERNEL)?;
     // ORDERING: Release publishes the initialised pool to lock-free readers (see `get`).
@@ -496,10 +512,8 @@ mod tests {
     use super::*;
     use crate::{
         charge,
-        region::{
-            self,
-            Reclaim, //
-        },
+        reclaim::Reclaim,
+        region, //
     };
     use kernel::{
         str::CString,

@@ -15,7 +15,10 @@
 //! table, and each pool is freed once its last reference (charge, driver handle, child pool)
 //! is gone.
 
-use crate::pool::PoolList;
+use crate::{
+    pool::PoolList,
+    reclaim::Reclaim, //
+};
 use kernel::{
     prelude::*,
     str::CString,
@@ -43,14 +46,6 @@ pub(crate) const MAX_REGIONS: usize = 1024;
 
 /// Longest `<card>/<name>` key, in bytes.
 pub(crate) const MAX_KEY_LEN: usize = 64;
-
-/// The driver callback that evicts memory of a cgroup (see `struct drmcg_region_ops`).
-pub(crate) trait Reclaim: Send + Sync {
-    /// Evicts at least `target` bytes charged to `pool` or its descendants in this region.
-    ///
-    /// Returns `Ok(())` on progress, `Err(ENOSPC)` when nothing could be evicted.
-    fn reclaim(&self, pool: &crate::pool::Pool, target: u64) -> Result;
-}
 
 /// A registered memory region.
 ///
