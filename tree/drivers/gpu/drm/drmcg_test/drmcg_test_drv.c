@@ -11,12 +11,18 @@
  * hence the card part of its regions' keys). Unbinding it from the driver
  * unplugs it with buffers alive: the regions are unregistered at once, and
  * the buffers' charges are given back when their last user closes them.
- * Tile sizes are read from the module parameters when the device is bound.
+ * Tile sizes are read from the module parameters when the device is bound,
+ * and so is the choice of controllers that account the regions
+ * (drmcg_test_dev.cgroups): the drm cgroup controller (the default), upstream
+ * dmem, both, or none, for comparing what each costs through TTM. A dmem
+ * region is named "drm/<unique>/<region>", as drmm_cgroup_register_region()
+ * names them, and is unregistered on unbind too.
  * The device is only created with drmcg_test_dev.enable=1, so that a test
  * kernel that builds it in sees no extra device elsewhere (TTM's KUnit
  * tests count devices).
  */
 
+#include <linux/cgroup_dmem.h>
 #include <linux/cgroup_drm.h>
 #include <linux/kstrtox.h>
 #include <linux/mm.h>
@@ -24,6 +30,7 @@
 #include <linux/moduleparam.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -75,6 +82,42 @@ static unsigned long tile1_mb = 64;
 module_param_cb(tile1_mb, &drmcg_test_mb_ops, &tile1_mb, 0644);
 MODULE_PARM_DESC(tile1_mb, "Size of tile1 in MiB, read when the device is bound (default 64)");
 
+/* Controllers that account the regions: bit 0 drm, bit 1 dmem. */
+#define DRMCG_TEST_CG_DRM	0x1
+#define DRMCG_TEST_CG_DMEM	0x2
+
+/* Values of the cgroups parameter, indexed by their DRMCG_TEST_CG_* bits. */
+static const char * const drmcg_test_cg_names[] = {
+	"none", "drm", "dmem", "both",
+};
+
+static unsigned int cgroups = DRMCG_TEST_CG_DRM;
+
+static int drmcg_test_set_cgroups(const char *val,
+				  const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(drmcg_test_cg_names, val);
+
+	if (i < 0)
+		return i;
+	WRITE_ONCE(*(unsigned int *)kp->arg, i);
+	return 0;
+}
+
+static int drmcg_test_get_cgroups(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  drmcg_test_cg_names[READ_ONCE(*(unsigned int *)kp->arg)]);
+}
+
+static const struct kernel_param_ops drmcg_test_cgroups_ops = {
+	.set = drmcg_test_set_cgroups,
+	.get = drmcg_test_get_cgroups,
+};
+
+module_param_cb(cgroups, &drmcg_test_cgroups_ops, &cgroups, 0644);
+MODULE_PARM_DESC(cgroups, "Controllers accounting the regions, read when the device is bound: none, drm, dmem or both (default drm)");
+
 enum drmcg_test_region {
 	DRMCG_TEST_TILE0,
 	DRMCG_TEST_TILE1,
@@ -97,6 +140,9 @@ struct drmcg_test_device {
 	struct drm_device drm;
 	struct ttm_device bdev;
 	struct drmcg_region *region[DRMCG_TEST_NUM_REGIONS];
+	struct dmem_cgroup_region *dmem[DRMCG_TEST_NUM_REGIONS];
+	/* DRMCG_TEST_CG_* of the regions, from the parameter at binding. */
+	unsigned int cgroups;
 	/* Size of each region in bytes. */
 	u64 size[DRMCG_TEST_NUM_REGIONS];
 };
@@ -404,6 +450,54 @@ static const struct drmcg_region_ops drmcg_test_region_ops = {
 	.reclaim = drmcg_test_reclaim,
 };
 
+/* The same for a lowered dmem limit. */
+static int drmcg_test_dmem_reclaim(struct dmem_cgroup_pool_state *pool,
+				   u64 target_bytes, void *priv)
+{
+	struct ttm_resource_manager *man = priv;
+	struct drmcg_test_device *tdev =
+		container_of(man->bdev, struct drmcg_test_device, bdev);
+	int idx, ret;
+
+	if (!drm_dev_enter(&tdev->drm, &idx))
+		return -ENODEV;
+	ret = ttm_resource_manager_dmem_reclaim(pool, target_bytes, man);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static const struct dmem_cgroup_ops drmcg_test_dmem_ops = {
+	.reclaim = drmcg_test_dmem_reclaim,
+};
+
+/*
+ * Unregisters the dmem regions that are still registered, after detaching
+ * them from their managers; charges still outstanding stay valid.
+ */
+static void drmcg_test_unregister_dmem(struct drmcg_test_device *tdev)
+{
+	int i;
+
+	for (i = 0; i < DRMCG_TEST_NUM_REGIONS; i++) {
+		struct ttm_resource_manager *man =
+			ttm_manager_type(&tdev->bdev,
+					 drmcg_test_regions[i].mem_type);
+
+		if (!tdev->dmem[i])
+			continue;
+		if (man)
+			ttm_resource_manager_set_dmem_region(man, NULL);
+		dmem_cgroup_unregister_region(tdev->dmem[i]);
+		tdev->dmem[i] = NULL;
+	}
+}
+
+/* When probing failed after registering dmem regions. */
+static void drmcg_test_dmem_fini(struct drm_device *drm, void *arg)
+{
+	drmcg_test_unregister_dmem(to_tdev(drm));
+}
+
 /*
  * Unregisters the regions, before the managers their reclaim callback uses
  * go; buffers still alive keep their charges until they are freed.
@@ -422,6 +516,7 @@ static void drmcg_test_unregister_regions(struct drmcg_test_device *tdev)
 		drmm_drmcg_unregister_region(&tdev->drm, tdev->region[i]);
 		tdev->region[i] = NULL;
 	}
+	drmcg_test_unregister_dmem(tdev);
 }
 
 /*
@@ -442,9 +537,11 @@ static void drmcg_test_ttm_fini(struct drm_device *drm, void *arg)
 
 static int drmcg_test_init_regions(struct drmcg_test_device *tdev)
 {
+	unsigned int cg = READ_ONCE(cgroups);
 	u64 *sizes = tdev->size;
 	int i, ret;
 
+	tdev->cgroups = cg;
 	/* Valid when written; they may change meanwhile: read each once. */
 	sizes[DRMCG_TEST_TILE0] = (u64)READ_ONCE(tile0_mb) << 20;
 	sizes[DRMCG_TEST_TILE1] = (u64)READ_ONCE(tile1_mb) << 20;
@@ -457,13 +554,34 @@ static int drmcg_test_init_regions(struct drmcg_test_device *tdev)
 				 sizes[DRMCG_TEST_TILE1] >> PAGE_SHIFT);
 	if (ret)
 		return ret;
+	/* Runs before the managers' teardown, which was added earlier. */
+	ret = drmm_add_action_or_reset(&tdev->drm, drmcg_test_dmem_fini, NULL);
+	if (ret)
+		return ret;
 
 	for (i = 0; i < DRMCG_TEST_NUM_REGIONS; i++) {
 		struct ttm_resource_manager *man =
 			ttm_manager_type(&tdev->bdev,
 					 drmcg_test_regions[i].mem_type);
+		const struct dmem_cgroup_init init = {
+			.size = sizes[i],
+			.ops = &drmcg_test_dmem_ops,
+			.reclaim_priv = man,
+		};
+		struct dmem_cgroup_region *dmem;
 		struct drmcg_region *region;
 
+		if (cg & DRMCG_TEST_CG_DMEM) {
+			dmem = dmem_cgroup_register_region(&init, "drm/%s/%s",
+							   tdev->drm.unique,
+							   drmcg_test_regions[i].name);
+			if (IS_ERR(dmem))
+				return PTR_ERR(dmem);
+			tdev->dmem[i] = dmem;
+			ttm_resource_manager_set_dmem_region(man, dmem);
+		}
+		if (!(cg & DRMCG_TEST_CG_DRM))
+			continue;
 		region = drmm_drmcg_register_region(&tdev->drm,
 						    drmcg_test_regions[i].name,
 						    sizes[i],
@@ -505,9 +623,10 @@ static int drmcg_test_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 	platform_set_drvdata(pdev, tdev);
-	drm_info(drm, "tile0 %llu MiB, tile1 %llu MiB\n",
+	drm_info(drm, "tile0 %llu MiB, tile1 %llu MiB, cgroups %s\n",
 		 tdev->size[DRMCG_TEST_TILE0] >> 20,
-		 tdev->size[DRMCG_TEST_TILE1] >> 20);
+		 tdev->size[DRMCG_TEST_TILE1] >> 20,
+		 drmcg_test_cg_names[tdev->cgroups]);
 	return 0;
 }
 
