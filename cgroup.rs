@@ -63,6 +63,8 @@ pub(crate) enum File {
     EventsLocal,
     /// `drm.stat`.
     Stat,
+    /// `drm.reclaim`.
+    Reclaim,
 }
 
 impl File {
@@ -80,6 +82,7 @@ impl File {
             bindings::drmcg_file_DRMCG_FILE_EVENTS => File::Events,
             bindings::drmcg_file_DRMCG_FILE_EVENTS_LOCAL => File::EventsLocal,
             bindings::drmcg_file_DRMCG_FILE_STAT => File::Stat,
+            bindings::drmcg_file_DRMCG_FILE_RECLAIM => File::Reclaim,
             _ => return None,
         })
     }

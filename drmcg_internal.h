@@ -43,6 +43,7 @@ enum drmcg_file {
 	DRMCG_FILE_EVENTS,
 	DRMCG_FILE_EVENTS_LOCAL,
 	DRMCG_FILE_STAT,
+	DRMCG_FILE_RECLAIM,
 };
 
 struct cgroup_subsys_state *drmcg_css_alloc(struct cgroup_subsys_state *parent);

@@ -65,6 +65,13 @@ static struct cftype drmcg_files[] = {
 		.private = DRMCG_FILE_EVENTS_LOCAL,
 	},
 	DRMCG_RO("stat", DRMCG_FILE_STAT, CFTYPE_NOT_ON_ROOT),
+	{
+		/* Write-only, on every cgroup as memory.reclaim is. */
+		.name = "reclaim",
+		.flags = CFTYPE_NS_DELEGATABLE,
+		.write = drmcg_file_write,
+		.private = DRMCG_FILE_RECLAIM,
+	},
 	{ }	/* terminate */
 };
 

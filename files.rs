@@ -199,14 +199,17 @@ pub(crate) fn show(
             }
             File::Stat => seq_print!(
                 m,
-                "{} current={} peak={} pinned={} evicted={} evictions={}\n",
+                "{} current={} peak={} pinned={} evicted={} evictions={} reclaimed={}\n",
                 key,
                 v(|c| c.usage(), 0),
                 v(|c| c.watermark(), 0),
                 v(|c| c.pinned(), 0),
                 v(|c| c.evicted_bytes(), 0),
-                v(|c| c.evictions(), 0)
+                v(|c| c.evictions(), 0),
+                pool.map_or(0, |p| p.reclaimed())
             ),
+            // Write-only: the C table gives it no `seq_show`.
+            File::Reclaim => return Err(EINVAL),
         }
         Ok(())
     })
@@ -224,10 +227,15 @@ pub(crate) fn write(
         return write_peak(css, open.ok_or(EINVAL)?, input);
     }
     let (key, value) = parse::parse_line(input).map_err(|_| EINVAL)?;
+    if file == File::Reclaim && value == parse::Value::Max {
+        // An amount to reclaim, not a limit.
+        return Err(EINVAL);
+    }
     let region = find_region(key)?;
     let pool = pool::get_or_create(css, region.as_arc_borrow())?;
     let value = value.bytes();
     match file {
+        File::Reclaim => return reclaim::reclaim_bytes(&pool, value),
         File::Min => charge::set_min(&*pool, value),
         File::Low => charge::set_low(&*pool, value),
         File::High => {

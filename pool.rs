@@ -130,6 +130,8 @@ pub(crate) struct Pool {
     region: kernel::sync::Arc<Region>,
     css: *const Css<DrmCgroup>,
     index: GlobalLockedBy<usize, REGISTRY>,
+    /// Bytes by which `drm.reclaim` writes to this cgroup brought its usage down.
+    reclaimed: Atomic<u64>,
 }
 
 const _: () = assert!(core::mem::size_of::<Pool>() == 256);
@@ -207,6 +209,16 @@ impl Pool {
     /// The pool's counter.
     pub(crate) fn counter(&self) -> &Counter {
         &self.counter
+    }
+
+    /// Bytes by which `drm.reclaim` writes to this cgroup brought its usage down.
+    pub(crate) fn reclaimed(&self) -> u64 {
+        self.reclaimed.load(Relaxed)
+    }
+
+    /// Counts `bytes` reclaimed by a `drm.reclaim` write.
+    pub(crate) fn add_reclaimed(&self, bytes: u64) {
+        self.reclaimed.fetch_add(bytes, Relaxed);
     }
 }
 
@@ -491,6 +503,7 @@ fn create(css: &Css<DrmCgroup>, region: ArcBorrow<'_, Region>, reg: &mut Registr
             region: region.into(),
             css,
             index: GlobalLockedBy::new(index),
+            reclaimed: Atomic::new(0),
         },
         GFP_KERNEL,
     )?;

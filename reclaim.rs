@@ -87,6 +87,28 @@ pub(crate) fn reclaim_to(
     (progress, calls)
 }
 
+/// Reclaims `bytes` of `pool`'s usage for a `drm.reclaim` write, as `memory.reclaim` does:
+/// asks the driver to evict the cgroup's buffers (its own and its descendants', as protection
+/// relative to the cgroup allows) until the usage has come down by `bytes`.
+///
+/// Fails with `EAGAIN` if the usage did not come down that far (after [`MAX_RECLAIM_RETRIES`]
+/// requests in a row without progress, or when the driver has no reclaim callback) and with
+/// `EINTR` on a signal. Counts the drop in the pool's `reclaimed` statistic either way.
+pub(crate) fn reclaim_bytes(pool: &Pool, bytes: u64) -> Result {
+    let start = pool.counter().usage();
+    let target = start.saturating_sub(bytes);
+    let _ = reclaim_to(pool, target, true, u32::MAX);
+    let now = pool.counter().usage();
+    pool.add_reclaimed(start.saturating_sub(now));
+    if now <= target {
+        Ok(())
+    } else if kernel::current!().signal_pending() {
+        Err(EINTR)
+    } else {
+        Err(EAGAIN)
+    }
+}
+
 /// The queue of the controller's background reclaim: unbound, as the work sleeps on the
 /// driver's fences for as long as evictions take.
 fn reclaim_queue() -> &'static Queue {

@@ -18,6 +18,10 @@ for f in current min low high max peak events events.local stat; do
 	[ -r $CG/job/drm.$f ] || fail "no drm.$f in child"
 done
 [ -e $CG/job/drm.capacity ] && fail "drm.capacity must be root-only"
+# drm.reclaim is on every cgroup, the root included, and write-only.
+for d in $CG $CG/job; do
+	[ "$(stat -c %a $d/drm.reclaim)" = 200 ] || fail "$d/drm.reclaim missing or not write-only"
+done
 cat $CG/job/drm.current > /dev/null || fail "cannot read drm.current"
 # Every registered region has a line, and a new cgroup has charged nothing.
 expect_eq "$(wc -l < $CG/job/drm.current)" "$(wc -l < $CG/drm.capacity)" "lines of drm.current"

@@ -377,7 +377,7 @@ static int parse_u64(const char *s, const char *end, u64 *out)
 /* The values a line holds: "<v>", or "name=<v>" fields in a fixed order. */
 static const char *const events_fields[] = { "low", "high", "max", NULL };
 static const char *const stat_fields[] = {
-	"current", "peak", "pinned", "evicted", "evictions", NULL
+	"current", "peak", "pinned", "evicted", "evictions", "reclaimed", NULL
 };
 
 static const char *const *fields_of(int file)
@@ -389,7 +389,7 @@ static const char *const *fields_of(int file)
 	return NULL;
 }
 
-#define MAX_FIELDS 5
+#define MAX_FIELDS 6
 struct parsed {
 	/* Per region of ours: seen, values (UNLIMITED for "max"). */
 	int seen[NR_REGIONS];
@@ -780,6 +780,9 @@ static void check_values(const char *path, int cg, int f, int r,
 		    v[4] < last_evicted[cg][r][1])
 			report("%s %s: eviction counts went down (%s)", path,
 			       key, when);
+		/* Nothing writes drm.reclaim here. */
+		if (v[5])
+			report("%s %s: reclaimed %llu (%s)", path, key, v[5], when);
 		last_evicted[cg][r][0] = v[3];
 		last_evicted[cg][r][1] = v[4];
 		break;
