@@ -157,7 +157,7 @@ static unsigned int create(int fd, long long size)
 	};
 
 	if (ioctl(fd, DRM_IOCTL_DRMCG_TEST_CREATE, &c)) {
-		printf("FAIL: create %lld: %s\n", size, strerror(errno));
+		printf("FAIL: %s %lld: %s\n", __func__, size, strerror(errno));
 		exit(1);
 	}
 	return c.handle;
