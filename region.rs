@@ -99,7 +99,10 @@ impl Region {
 
     /// Returns `true` once the driver unregistered the region.
     pub(crate) fn is_unregistered(&self) -> bool {
-        self.unregistered.load(Acquire)
+        // ORDERING: Nothing is read on the strength of the flag: a charge that misses a
+        // concurrent unregistration is one that came before it, which unregistering allows.
+        // Read as `READ_ONCE()` does, inline in every build, as it is read on every charge.
+        crate::atomic::read_once(&self.unregistered)
     }
 
     /// Records that a cgroup set a finite `high` in this region.
