@@ -291,13 +291,10 @@ impl<T: Controller> Callbacks<T> {
             data <- T::css_alloc(parent),
         }? Error);
         match KBox::pin_init(init, GFP_KERNEL) {
-            Ok(css) => {
-                // SAFETY: The cgroup core never moves the css; it gives it back to `css_free`,
-                // which rebuilds the box.
-                let css = KBox::into_raw(unsafe { Pin::into_inner_unchecked(css) });
-                // INVARIANT: `raw` is at offset 0, so the css pointer is the box pointer.
-                css.cast()
-            }
+            // The cgroup core keeps the css until it gives it back to `css_free`, which takes
+            // the box back.
+            // INVARIANT: `raw` is at offset 0, so the css pointer is the box's pointer.
+            Ok(css) => css.into_foreign().cast(),
             Err(e) => e.to_ptr(),
         }
     }
@@ -318,9 +315,9 @@ impl<T: Controller> Callbacks<T> {
     ///
     /// `css` was returned by [`Self::css_alloc`] and has no users left.
     pub(crate) unsafe fn css_free(css: *mut bindings::cgroup_subsys_state) {
-        // SAFETY: `css_alloc` created the object with `KBox::into_raw`, and nothing uses it any
-        // more.
-        drop(unsafe { KBox::from_raw(css.cast::<Css<T>>()) });
+        // SAFETY: `css_alloc` gave the box away with `into_foreign` (the css pointer is the
+        // box's pointer, `raw` being at offset 0), and nothing uses it any more.
+        drop(unsafe { Pin::<KBox<Css<T>>>::from_foreign(css.cast()) });
     }
 
     /// Returns where the controller's state of an open file is kept.
