@@ -28,7 +28,11 @@ export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-$(git -C "$REPO" config user.name)}
 export GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-$(git -C "$REPO" config user.email)}
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 
-drmcg_lock
+# The series has a tree and a build folder of its own: one series-check at a
+# time, but test builds in the cache's main tree may go on meanwhile.
+mkdir -p "$SERIES_DIR"
+exec 8> "$SERIES_DIR/.lock"
+flock -n 8 || { log "waiting for another series-check"; flock 8; }
 "$REPO/scripts/series.sh" "$OUT" > /dev/null
 mapfile -t patches < <(ls "$OUT"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-')
 mkdir -p "$BUILD" "$LOGS"
