@@ -4,9 +4,9 @@
  * do it, on 2 vCPUs: processes race mkdir/rmdir of a small tree, moving
  * tasks, first charges, buffers created, moved, pinned and freed on the
  * test device (CONFIG_DRM_DRMCG_TEST) and through the test interface,
- * writes of every limit file (reclaim included), reads of every file,
- * drm.peak resets, and unbinding/rebinding the test device with buffers
- * alive. At the end every buffer is freed: every drm.current must read 0,
+ * writes of every limit file (reclaim included), drm.reclaim, reads of
+ * every file, drm.peak resets, and unbinding/rebinding the test device
+ * with buffers alive. At the end every buffer is freed: every drm.current must read 0,
  * every pool must be freed once the regions are gone, and the kernel log
  * must be clean (scripts/guest.sh checks it).
  *
@@ -43,7 +43,7 @@
 /* Operation counts, shared by all processes. */
 struct counts {
 	atomic_long mkdir, rmdir, moves, creates, create_fail, validates, closes;
-	atomic_long ctl, writes, write_fail, reads, peaks, rebinds, tree_charged;
+	atomic_long ctl, writes, write_fail, reads, peaks, reclaims, rebinds, tree_charged;
 	atomic_int stop;
 };
 
@@ -246,7 +246,7 @@ static int ctl_worker(unsigned int seed)
 
 static const char *files[] = {
 	"drm.min", "drm.low", "drm.high", "drm.max", "drm.current", "drm.peak",
-	"drm.events", "drm.events.local", "drm.stat",
+	"drm.events", "drm.events.local", "drm.stat", "drm.reclaim",
 };
 
 /* Writes every limit file with every key, reads every file, resets peaks. */
@@ -258,7 +258,7 @@ static int limiter(unsigned int seed)
 
 	while (!stopped()) {
 		const char *cg = cgs[rnd(&seed) % NCG];
-		const char *file = files[rnd(&seed) % 9];
+		const char *file = files[rnd(&seed) % 10];
 		const char *key = keys[rnd(&seed) % 4];
 		int fd;
 
@@ -277,6 +277,12 @@ static int limiter(unsigned int seed)
 				atomic_fetch_add(&n->peaks, 1);
 			if (peak_fd >= 0 && pread(peak_fd, buf, sizeof(buf), 0) >= 0)
 				atomic_fetch_add(&n->reads, 1);
+			continue;
+		}
+		if (!strcmp(file, "drm.reclaim")) {
+			/* Proactive reclaim; EAGAIN when nothing more can go. */
+			if (!cg_put(cg, "drm.reclaim", "%s %uK", key, 64 << (rnd(&seed) % 8)))
+				atomic_fetch_add(&n->reclaims, 1);
 			continue;
 		}
 		if (strstr("drm.min drm.low drm.high drm.max", file) && rnd(&seed) % 2) {
@@ -441,10 +447,10 @@ int main(int argc, char **argv)
 
 	printf("hunt: mkdir %ld rmdir %ld moves %ld; buffers: %ld created (%ld refused), "
 	       "%ld validated, %ld freed; test interface %ld; limit writes %ld (%ld "
-	       "refused); reads %ld; peak resets %ld; rebinds %ld\n",
+	       "refused); reads %ld; peak resets %ld; reclaims %ld; rebinds %ld\n",
 	       n->mkdir, n->rmdir, n->moves, n->creates, n->create_fail, n->validates,
 	       n->closes, n->ctl, n->writes, n->write_fail, n->reads, n->peaks,
-	       n->rebinds);
+	       n->reclaims, n->rebinds);
 	check(mask != -1 || (n->creates > 0 && n->rebinds > 0 && n->writes > 0 &&
 			     n->reads > 0 && n->peaks > 0 && n->tree_charged > 0),
 	      "hunt did too little");
