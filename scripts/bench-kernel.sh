@@ -13,6 +13,7 @@
 # inline flavour when they are missing, unless DRMCG_NO_APT=1.
 
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/progress.sh"
 
 flavour=${1:-}
 case "$flavour" in
@@ -64,7 +65,9 @@ else
 	rm -f "$frag.new"
 fi
 log "building the $flavour benchmark kernel in $OUT"
-make -C "$SRC" O="$OUT" "${opts[@]}" -j"$JOBS" bzImage >"$OUT/build.log" 2>&1 || {
+drmcg_make_progress "build of the $flavour benchmark kernel" "$OUT/.drmcg-objects" 1000 \
+	"$OUT/build.log" -- \
+	make --no-print-directory -C "$SRC" O="$OUT" "${opts[@]}" -j"$JOBS" bzImage || {
 	tail -n 30 "$OUT/build.log" >&2
 	die "build of $OUT failed (log: $OUT/build.log)"
 }

@@ -13,6 +13,7 @@
 # is incremental. The same kernel boots the guest tests (scripts/guest.sh).
 
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/progress.sh"
 
 # One build at a time per cache: the overlay and the build folders are shared.
 drmcg_lock
@@ -35,11 +36,19 @@ while read -r o; do mkopts+=(--make_options "$o"); done < <(drmcg_make_opts)
 cd "$SRC"
 kunit=(tools/testing/kunit/kunit.py)
 common=(--arch=x86_64 --build_dir="$OUT" "${configs[@]}")
+# Configure as kunit.py does, then build with progress shown (kunit.py's own
+# build, which follows, has nothing left to do and stays silent for minutes
+# on a cold build otherwise).
+python3 "${kunit[@]}" config "${common[@]}" "${mkopts[@]}" >/dev/null
+mapfile -t opts < <(drmcg_make_opts)
+drmcg_make_progress "build of the test kernel" "$OUT/.drmcg-objects" 1500 \
+	"$OUT/build.log" -- \
+	make --no-print-directory -C "$SRC" O="$OUT" "${opts[@]}" -j"$JOBS" all ||
+	die "kernel build failed (log: $OUT/build.log)"
 if [ "${1:-}" = --build-only ]; then
-	python3 "${kunit[@]}" config "${common[@]}" "${mkopts[@]}" >/dev/null
 	exec python3 "${kunit[@]}" build "${common[@]}" "${mkopts[@]}" --jobs="$JOBS"
 fi
-log "KUnit: building in $OUT and running under QEMU"
+log "KUnit: running under QEMU"
 python3 "${kunit[@]}" run "${common[@]}" \
 	"${mkopts[@]}" --jobs="$JOBS" --timeout=900 \
 	--json="$OUT/kunit.json" "$@"
