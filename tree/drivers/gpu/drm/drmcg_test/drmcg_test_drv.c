@@ -139,7 +139,7 @@ static const struct {
 struct drmcg_test_device {
 	struct drm_device drm;
 	struct ttm_device bdev;
-	struct drmcg_region *region[DRMCG_TEST_NUM_REGIONS];
+	struct ttm_drmcg_region *region[DRMCG_TEST_NUM_REGIONS];
 	struct dmem_cgroup_region *dmem[DRMCG_TEST_NUM_REGIONS];
 	/* DRMCG_TEST_CG_* of the regions, from the parameter at binding. */
 	unsigned int cgroups;
@@ -428,29 +428,10 @@ static const struct drm_driver drmcg_test_driver = {
 };
 
 /*
- * Reclaim for a lowered drm cgroup limit, while the device is there: an
- * unplugged device's buffers are no longer moved.
+ * Reclaim for a lowered dmem limit, while the device is there: an unplugged
+ * device's buffers are no longer moved. (For the drm cgroup, the TTM helper
+ * registering the regions installs the same wrapper.)
  */
-static int drmcg_test_reclaim(struct drmcg_pool *pool, u64 target_bytes,
-			      void *priv)
-{
-	struct ttm_resource_manager *man = priv;
-	struct drmcg_test_device *tdev =
-		container_of(man->bdev, struct drmcg_test_device, bdev);
-	int idx, ret;
-
-	if (!drm_dev_enter(&tdev->drm, &idx))
-		return -ENODEV;
-	ret = ttm_resource_manager_drmcg_reclaim(pool, target_bytes, man);
-	drm_dev_exit(idx);
-	return ret;
-}
-
-static const struct drmcg_region_ops drmcg_test_region_ops = {
-	.reclaim = drmcg_test_reclaim,
-};
-
-/* The same for a lowered dmem limit. */
 static int drmcg_test_dmem_reclaim(struct dmem_cgroup_pool_state *pool,
 				   u64 target_bytes, void *priv)
 {
@@ -500,20 +481,16 @@ static void drmcg_test_dmem_fini(struct drm_device *drm, void *arg)
 
 /*
  * Unregisters the regions, before the managers their reclaim callback uses
- * go; buffers still alive keep their charges until they are freed.
+ * go; buffers still alive keep their charges until they are freed. The TTM
+ * helper detaches each drm cgroup region from its manager first, as it does
+ * for the drivers that use it.
  */
 static void drmcg_test_unregister_regions(struct drmcg_test_device *tdev)
 {
 	int i;
 
 	for (i = 0; i < DRMCG_TEST_NUM_REGIONS; i++) {
-		struct ttm_resource_manager *man =
-			ttm_manager_type(&tdev->bdev,
-					 drmcg_test_regions[i].mem_type);
-
-		if (man)
-			ttm_resource_manager_set_drmcg_region(man, NULL);
-		drmm_drmcg_unregister_region(&tdev->drm, tdev->region[i]);
+		ttm_resource_manager_drmcg_unregister(tdev->region[i]);
 		tdev->region[i] = NULL;
 	}
 	drmcg_test_unregister_dmem(tdev);
@@ -569,7 +546,7 @@ static int drmcg_test_init_regions(struct drmcg_test_device *tdev)
 			.reclaim_priv = man,
 		};
 		struct dmem_cgroup_region *dmem;
-		struct drmcg_region *region;
+		struct ttm_drmcg_region *region;
 
 		if (cg & DRMCG_TEST_CG_DMEM) {
 			dmem = dmem_cgroup_register_region(&init, "drm/%s/%s",
@@ -582,14 +559,17 @@ static int drmcg_test_init_regions(struct drmcg_test_device *tdev)
 		}
 		if (!(cg & DRMCG_TEST_CG_DRM))
 			continue;
-		region = drmm_drmcg_register_region(&tdev->drm,
-						    drmcg_test_regions[i].name,
-						    sizes[i],
-						    &drmcg_test_region_ops, man);
+		/*
+		 * The same registration, reclaim callback and teardown as the
+		 * drivers of real devices: after the managers' teardown action,
+		 * so that the region goes first on release.
+		 */
+		region = ttm_resource_manager_drmcg_register(&tdev->drm, man,
+							     drmcg_test_regions[i].name,
+							     sizes[i], NULL);
 		if (IS_ERR(region))
 			return PTR_ERR(region);
 		tdev->region[i] = region;
-		ttm_resource_manager_set_drmcg_region(man, region);
 	}
 	return 0;
 }
