@@ -72,7 +72,9 @@ pub(crate) struct Region {
     /// serialising them.
     #[pin]
     srcu: Srcu,
-    /// Every pool of this region that is in a cgroup's table.
+    /// Every pool of this region that is in a cgroup's table, so that unregistering finds them
+    /// without walking every cgroup (as dmem's region keeps its pools). The one thing this
+    /// file takes from `pool.rs`; pools, in turn, point to their region.
     pub(crate) pools: GlobalLockedBy<PoolList, REGISTRY>,
 }
 
