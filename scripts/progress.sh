@@ -28,7 +28,8 @@ drmcg_make_progress() {
 	shift 4
 	[ "${1:-}" = -- ] && shift
 	local n=0 start=$SECONDS last=$SECONDS tty=0 rc=1 line now shown=-1
-	local quiet='^  [A-Z][A-Z0-9_]*( [A-Z]+)? +(\[M\] +)?[^ ]+$'
+	local quiet='^  [A-Z][A-Z0-9_]*( [A-Z]+)? +(\[M\] +)?[^ ]+ *$'
+	local dirs='^make\[[0-9]+\]: (Entering|Leaving) directory'
 	local object='\.o$'
 
 	[ -t 2 ] && tty=1
@@ -46,6 +47,8 @@ drmcg_make_progress() {
 		printf '%s\n' "$line" >> "$log"
 		if [[ $line =~ $quiet ]]; then
 			[[ $line =~ $object ]] && n=$((n + 1))
+		elif [[ $line =~ $dirs ]]; then
+			:
 		else
 			[ $tty = 1 ] && printf '\r\033[K' >&2
 			printf '%s\n' "$line" >&2
