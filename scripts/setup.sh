@@ -42,9 +42,12 @@ install_bindgen() {
 	fi
 	[ "$BINDGEN" = "$DRMCG_CACHE/tools/bin/bindgen" ] ||
 		die "BINDGEN=$BINDGEN does not exist"
-	log "building bindgen-cli $BINDGEN_VERSION from crates.io"
+	log "building bindgen-cli $BINDGEN_VERSION from crates.io (about 80 s)"
+	# On a terminal, cargo's own progress bar; in logs, quiet.
+	local quiet=(-q)
+	[ -t 2 ] && quiet=()
 	RUSTC=$RUSTC /usr/bin/cargo install bindgen-cli --version "$BINDGEN_VERSION" \
-		--locked --root "$DRMCG_CACHE/tools" -j "$JOBS" -q
+		--locked --root "$DRMCG_CACHE/tools" -j "$JOBS" "${quiet[@]}"
 }
 
 # Debian's linux-source-7.3 lives in trixie-backports, which bookworm does not
