@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include <drm/drm.h>
+#include "drmcg_find.h"
 #include "drmcg_test_drm.h"
 
 #define CG "/sys/fs/cgroup"
@@ -108,25 +109,11 @@ static long long now_ns(void)
 /* Opens the test device's card, or exits. */
 static int open_device(void)
 {
-	char path[64], name[64];
-	int i, fd;
+	int fd = drm_find_driver(DRIVER, NULL, 0);
 
-	for (i = 0; i < 64; i++) {
-		struct drm_version ver = {
-			.name_len = sizeof(name) - 1, .name = name,
-		};
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR);
-		if (fd < 0)
-			continue;
-		memset(name, 0, sizeof(name));
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &ver) && !strcmp(name, DRIVER))
-			return fd;
-		close(fd);
-	}
-	die("no %s device", DRIVER);
-	return -1;
+	if (fd < 0)
+		die("no %s device", DRIVER);
+	return fd;
 }
 
 /* Binds the device again with its regions accounted as @mode says. */

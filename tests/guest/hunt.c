@@ -54,30 +54,6 @@ static const char *cgs[NCG] = {
 	"hunt/c", "hunt/c/x", "hunt/c/x/z",
 };
 
-/*
- * Opens the test device without checks of its own: it may be unbound at any
- * moment. Returns the fd or -1.
- */
-static int open_dev(void)
-{
-	char path[64], name[64];
-	int i, fd;
-
-	for (i = 0; i < 16; i++) {
-		struct drm_version ver = { .name_len = sizeof(name) - 1, .name = name };
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR);
-		if (fd < 0)
-			continue;
-		memset(name, 0, sizeof(name));
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &ver) && !strcmp(name, DRIVER))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
 static unsigned int rnd(unsigned int *seed)
 {
 	return rand_r(seed);
@@ -156,7 +132,7 @@ static int device_worker(unsigned int seed)
 		unsigned int op = rnd(&seed) % 16;
 
 		if (fd < 0) {
-			fd = open_dev();
+			fd = drm_find_driver(DRIVER, NULL, 0);
 			if (fd < 0) {
 				usleep(10000);
 				continue;

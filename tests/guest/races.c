@@ -34,18 +34,6 @@
 #define RACE CG "/race"
 #define KEY "race:00.0/vram0"
 
-static long long read_key(const char *path, const char *key)
-{
-	char buf[8192], *p;
-
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	if (!key)
-		return atoll(buf);
-	p = strstr(buf, key);
-	return p ? atoll(p + strlen(key) + 1) : -1;
-}
-
 /*
  * Unreclaimable slab in KiB, from /proc/meminfo, after shrinking every slab
  * cache: that also empties KASAN's quarantine of freed objects, which would
@@ -89,7 +77,7 @@ static long long settle_pools(long long want)
 	int i;
 
 	for (i = 0; i < 400; i++) {
-		pools = read_key(DBG "/pools", NULL);
+		pools = read_number(DBG "/pools", NULL);
 		if (pools <= want)
 			break;
 		usleep(50000);
@@ -186,32 +174,32 @@ static void test_first(int rounds)
 			      "round %d: process %d failed", r, i);
 		}
 		snprintf(path, sizeof(path), "%s/drm.current", a);
-		if (read_key(path, KEY) != 128 * KB) {
+		if (read_number(path, KEY) != 128 * KB) {
 			lost++;
 			printf("round %d: %s current %lld, expected %lld\n", r, a,
-			       read_key(path, KEY), 128 * KB);
+			       read_number(path, KEY), 128 * KB);
 		}
 		snprintf(path, sizeof(path), "%s/drm.max", a);
-		if (read_key(path, KEY) != 100 * MB) {
+		if (read_number(path, KEY) != 100 * MB) {
 			limits++;
-			printf("round %d: %s drm.max reads %lld\n", r, a, read_key(path, KEY));
+			printf("round %d: %s drm.max reads %lld\n", r, a, read_number(path, KEY));
 		}
 		snprintf(path, sizeof(path), "%s/drm.max", cg);
-		if (read_key(path, KEY) != 200 * MB) {
+		if (read_number(path, KEY) != 200 * MB) {
 			limits++;
-			printf("round %d: %s drm.max reads %lld\n", r, cg, read_key(path, KEY));
+			printf("round %d: %s drm.max reads %lld\n", r, cg, read_number(path, KEY));
 		}
 		/* Both children's pools must hang below rN's: it counts both. */
 		snprintf(path, sizeof(path), "%s/drm.current", cg);
-		if (read_key(path, KEY) != 192 * KB) {
+		if (read_number(path, KEY) != 192 * KB) {
 			hier++;
 			printf("round %d: %s current %lld, expected %lld\n", r, cg,
-			       read_key(path, KEY), 192 * KB);
+			       read_number(path, KEY), 192 * KB);
 		}
 		check(put(DBG "/ctl", "release-all %s", KEY) == 0, "release-all");
 		snprintf(path, sizeof(path), "%s/drm.current", cg);
-		check(read_key(path, KEY) == 0, "round %d: current %lld after release", r,
-		      read_key(path, KEY));
+		check(read_number(path, KEY) == 0, "round %d: current %lld after release", r,
+		      read_number(path, KEY));
 		check(rmdir(sub) == 0, "rmdir %s: %s", sub, strerror(errno));
 		check(rmdir(a) == 0, "rmdir %s: %s", a, strerror(errno));
 		check(rmdir(cg) == 0, "rmdir %s: %s", cg, strerror(errno));
@@ -237,7 +225,7 @@ static void test_cycles(int rounds)
 		put(DBG "/ctl", "unregister cycle:00.0/vram0");
 		put(DBG "/ctl", "release-all cycle:00.0/vram0");
 	}
-	pools_before = read_key(DBG "/pools", NULL);
+	pools_before = read_number(DBG "/pools", NULL);
 	put("/proc/sys/vm/drop_caches", "3");
 	slab_before = sunreclaim();
 	t0 = now_ms();
@@ -246,7 +234,7 @@ static void test_cycles(int rounds)
 		 * Pools of cgroups that earlier tests removed may still be freed
 		 * meanwhile: the count may go down, never up.
 		 */
-		long long start = read_key(DBG "/pools", NULL);
+		long long start = read_number(DBG "/pools", NULL);
 
 		if (put(DBG "/ctl", "register cycle:00.0 vram0 1G")) {
 			bad++;
@@ -258,22 +246,22 @@ static void test_cycles(int rounds)
 		put(DBG "/ctl", "charge cycle:00.0/vram0 64K");
 		move_self(CG);
 		put(DBG "/ctl", "charge cycle:00.0/vram0 64K");
-		if (read_key(RACE "/a/drm.current", "cycle:00.0/vram0") != 128 * KB)
+		if (read_number(RACE "/a/drm.current", "cycle:00.0/vram0") != 128 * KB)
 			bad++;
 		/* Unregister with the charges outstanding, then give them back. */
 		if (put(DBG "/ctl", "unregister cycle:00.0/vram0") ||
 		    put(DBG "/ctl", "release-all cycle:00.0/vram0"))
 			bad++;
-		if (read_key(DBG "/pools", NULL) > start)
+		if (read_number(DBG "/pools", NULL) > start)
 			bad++;
 	}
 	put("/proc/sys/vm/drop_caches", "3");
 	slab_after = sunreclaim();
 	printf("cycles: %d in %lld ms; pools %lld before, %lld after; SUnreclaim %lld KiB "
 	       "before, %lld KiB after\n", rounds, now_ms() - t0, pools_before,
-	       read_key(DBG "/pools", NULL), slab_before, slab_after);
+	       read_number(DBG "/pools", NULL), slab_before, slab_after);
 	check(!bad, "%d cycle(s) left a pool or lost a charge", bad);
-	check(read_key(DBG "/pools", NULL) <= pools_before, "pools leaked");
+	check(read_number(DBG "/pools", NULL) <= pools_before, "pools leaked");
 	/*
 	 * A pool and a region are ~1 KiB of slab together: a leak per cycle
 	 * would show as rounds KiB. Allow for the rest of the system.
@@ -330,7 +318,7 @@ static void test_peak(void)
 /* Reads "name value" from the high_reclaim debugfs file. */
 static long long high_stat(const char *name)
 {
-	return read_key(DBG "/high_reclaim", name);
+	return read_number(DBG "/high_reclaim", name);
 }
 
 static void test_high(int writes)
@@ -384,7 +372,7 @@ static void test_high(int writes)
 	check(i < 50, "rmdir during reclaim: %s", strerror(errno));
 	check(put(DBG "/ctl", "release-all high:00.0/vram0") == 0, "release-all");
 	usleep(200000);
-	check(read_key(CG "/drm.current", "high:00.0/vram0") == 0, "usage left after release");
+	check(read_number(CG "/drm.current", "high:00.0/vram0") == 0, "usage left after release");
 	put(DBG "/ctl", "unregister high:00.0/vram0");
 }
 
@@ -400,7 +388,7 @@ int main(int argc, char **argv)
 		return 1;
 	mkdir(RACE, 0755);
 	put(RACE "/cgroup.subtree_control", "+drm");
-	pools = read_key(DBG "/pools", NULL);
+	pools = read_number(DBG "/pools", NULL);
 	if (put(DBG "/ctl", "register race:00.0 vram0 1G")) {
 		printf("FAIL: register\n");
 		return 1;
@@ -413,8 +401,8 @@ int main(int argc, char **argv)
 	}
 	/* ... and unregistering frees every pool of the region, the root's too. */
 	put(DBG "/ctl", "unregister %s", KEY);
-	check(read_key(DBG "/pools", NULL) <= pools, "%lld pools left after unregister, "
-	      "%lld before register", read_key(DBG "/pools", NULL), pools);
+	check(read_number(DBG "/pools", NULL) <= pools, "%lld pools left after unregister, "
+	      "%lld before register", read_number(DBG "/pools", NULL), pools);
 	if (!only || !strcmp(only, "cycles"))
 		test_cycles(rounds ? rounds : 1000);
 	if (!only || !strcmp(only, "peak"))

@@ -31,18 +31,6 @@
 #define WORKERS 4
 #define SECONDS 6
 
-static long long read_num(const char *path, const char *key)
-{
-	char buf[8192], *p;
-
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	if (!key)
-		return atoll(buf);
-	p = strstr(buf, key);
-	return p ? atoll(p + strlen(key) + 1) : 0;
-}
-
 static void move_to(int i)
 {
 	char path[128];
@@ -117,7 +105,7 @@ int main(void)
 	pid_t pids[WORKERS + 1];
 	char path[128];
 
-	pools_before = read_num(DBG "/pools", NULL);
+	pools_before = read_number(DBG "/pools", NULL);
 	if (put(DBG "/ctl", "register stress:00.0 vram0 1G") ||
 	    put(DBG "/ctl", "register stress:00.0 vram1 1G")) {
 		printf("FAIL: register\n");
@@ -173,14 +161,14 @@ int main(void)
 		printf("FAIL: release-all\n");
 		failures++;
 	}
-	cur = read_num("/sys/fs/cgroup/drm.current", K1);
+	cur = read_number("/sys/fs/cgroup/drm.current", K1);
 	if (cur) {
 		printf("FAIL: root current %lld after releasing everything\n", cur);
 		failures++;
 	}
 	for (i = 0; i < NCG; i++) {
 		snprintf(path, sizeof(path), "%s/c%d/drm.current", STRESS_CG, i);
-		cur = read_num(path, K1);
+		cur = read_number(path, K1);
 		if (cur) {
 			printf("FAIL: c%d current %lld\n", i, cur);
 			failures++;
@@ -193,7 +181,7 @@ int main(void)
 
 	/* Unregistering freed every pool of the regions, the root's too. */
 	for (i = 0; i < 100; i++) {
-		pools = read_num(DBG "/pools", NULL);
+		pools = read_number(DBG "/pools", NULL);
 		/* Cgroups removed by earlier tests may free theirs meanwhile. */
 		if (pools <= pools_before)
 			break;

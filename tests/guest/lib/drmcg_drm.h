@@ -13,6 +13,7 @@
 
 #include <drm/drm.h>
 
+#include "drmcg_find.h"
 #include "drmcg_test.h"
 
 /*
@@ -30,38 +31,23 @@ static DRMCG_TEST_UNUSED int drm_open_driver(const char *driver, char *card,
 		.drm_di_major = 1, .drm_di_minor = 4,
 		.drm_dd_major = -1, .drm_dd_minor = -1,
 	};
-	char path[64], name[64], unique[64];
-	int i, fd;
+	char path[64], unique[64];
+	struct drm_unique u = {
+		.unique_len = sizeof(unique) - 1, .unique = unique,
+	};
+	int fd = drm_find_driver(driver, path, sizeof(path));
 
-	for (i = 0; i < 16; i++) {
-		struct drm_version ver = {
-			.name_len = sizeof(name) - 1, .name = name,
-		};
-		struct drm_unique u = {
-			.unique_len = sizeof(unique) - 1, .unique = unique,
-		};
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR);
-		if (fd < 0)
-			continue;
-		memset(name, 0, sizeof(name));
-		if (ioctl(fd, DRM_IOCTL_VERSION, &ver) || strcmp(name, driver)) {
-			close(fd);
-			continue;
-		}
-		memset(unique, 0, sizeof(unique));
-		check(ioctl(fd, DRM_IOCTL_SET_VERSION, &v) == 0, "SET_VERSION");
-		check(ioctl(fd, DRM_IOCTL_GET_UNIQUE, &u) == 0, "GET_UNIQUE");
-		snprintf(card, len, "%s",
-			 strncmp(unique, "pci:", 4) ? unique : unique + 4);
-		printf("%s: %s, drmGetUnique() %s, card %s\n", driver, path,
-		       unique, card);
-		return fd;
+	if (fd < 0) {
+		printf("FAIL: no %s device\n", driver);
+		failures++;
+		return -1;
 	}
-	printf("FAIL: no %s device\n", driver);
-	failures++;
-	return -1;
+	memset(unique, 0, sizeof(unique));
+	check(ioctl(fd, DRM_IOCTL_SET_VERSION, &v) == 0, "SET_VERSION");
+	check(ioctl(fd, DRM_IOCTL_GET_UNIQUE, &u) == 0, "GET_UNIQUE");
+	snprintf(card, len, "%s", strncmp(unique, "pci:", 4) ? unique : unique + 4);
+	printf("%s: %s, drmGetUnique() %s, card %s\n", driver, path, unique, card);
+	return fd;
 }
 
 #endif /* DRMCG_DRM_H */

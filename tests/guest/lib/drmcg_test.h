@@ -98,6 +98,27 @@ static DRMCG_TEST_UNUSED ssize_t read_file(const char *path, char *buf,
 }
 
 /*
+ * The number file @path holds, with @key NULL; else the number after "<key> "
+ * on the line of @path that starts so (a drm.* file, the test interface's
+ * ctl). -1 if the file cannot be read or has no such line.
+ */
+static DRMCG_TEST_UNUSED long long read_number(const char *path, const char *key)
+{
+	char buf[8192], *line, *save;
+	size_t n = key ? strlen(key) : 0;
+
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	if (!key)
+		return atoll(buf);
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			return atoll(line + n + 1);
+	return -1;
+}
+
+/*
  * The number after "<key> " in the drm.* file @file of cgroup @cg, or with
  * @name the number after "<key> ... <name>=". -1 if there is none.
  */
