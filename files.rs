@@ -226,16 +226,30 @@ pub(crate) fn write(
     if file == File::Peak {
         return write_peak(css, open.ok_or(EINVAL)?, input);
     }
-    let (key, value) = parse::parse_line(input).map_err(|_| EINVAL)?;
-    if file == File::Reclaim && value == parse::Value::Max {
-        // An amount to reclaim, not a limit.
+    if !matches!(
+        file,
+        File::Min | File::Low | File::High | File::Max | File::Reclaim
+    ) {
+        // Only those files have a `write` in the C table.
         return Err(EINVAL);
     }
+    let (key, value) = parse::parse_line(input).map_err(|_| EINVAL)?;
     let region = find_region(key)?;
+    if file == File::Reclaim {
+        // An amount to reclaim, not a limit. A cgroup that never used the region has nothing
+        // to give back, and gets no pool for asking.
+        let parse::Value::Bytes(bytes) = value else {
+            return Err(EINVAL);
+        };
+        return match css.pools.get(&region) {
+            Some(pool) => reclaim::reclaim_bytes(&pool, bytes),
+            None if bytes == 0 => Ok(()),
+            None => Err(EAGAIN),
+        };
+    }
     let pool = pool::get_or_create(css, region.as_arc_borrow())?;
     let value = value.bytes();
     match file {
-        File::Reclaim => return reclaim::reclaim_bytes(&pool, value),
         File::Min => charge::set_min(&*pool, value),
         File::Low => charge::set_low(&*pool, value),
         File::High => {
@@ -251,6 +265,7 @@ pub(crate) fn write(
                 let _ = reclaim::reclaim_to(&pool, value, true, u32::MAX);
             }
         }
+        // Rejected above.
         _ => return Err(EINVAL),
     }
     Ok(())

@@ -99,6 +99,16 @@ static void test_device(void)
 	check(cur("x/r", tile0) == 16 * MB && cur("x/p", tile0) == 8 * MB,
 	      "set-up: r %lld, p %lld", cur("x/r", tile0), cur("x/p", tile0));
 
+	printf("-- a cgroup that never used the region has nothing to give\n");
+	mkcg("e");
+	before = read_number("/sys/kernel/debug/drm_cgroup/pools", NULL);
+	check(reclaim("e", tile0, "1M") == -EAGAIN, "reclaim from an unused region");
+	check(reclaim("e", tile0, "0") == 0, "reclaiming nothing");
+	check(read_number("/sys/kernel/debug/drm_cgroup/pools", NULL) == before,
+	      "reclaim writes created a pool: %lld, was %lld",
+	      read_number("/sys/kernel/debug/drm_cgroup/pools", NULL), before);
+	rmcg("e");
+
 	printf("-- bad writes change nothing\n");
 	check(reclaim("x/r", tile0, "max") == -EINVAL, "max is not an amount");
 	check(reclaim("x/r", tile0, "-1") == -EINVAL, "negative amount");
