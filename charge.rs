@@ -105,6 +105,9 @@
 //! once quiescent (see "Reading the sums").
 
 use crate::atomic::{
+    cmpxchg,
+    fetch_add,
+    fetch_sub,
     read_once,
     Acquire,
     Atomic,
@@ -319,27 +322,27 @@ impl Counter {
 
     /// Returns the bytes charged to this node and its descendants.
     pub(crate) fn usage(&self) -> u64 {
-        self.usage.load(Relaxed)
+        read_once(&self.usage)
     }
 
     /// Returns the `min` setting.
     pub(crate) fn min(&self) -> u64 {
-        self.limits.min.load(Relaxed)
+        read_once(&self.limits.min)
     }
 
     /// Returns the `low` setting.
     pub(crate) fn low(&self) -> u64 {
-        self.limits.low.load(Relaxed)
+        read_once(&self.limits.low)
     }
 
     /// Returns the `high` setting ([`UNLIMITED`] when unset).
     pub(crate) fn high(&self) -> u64 {
-        self.high.load(Relaxed)
+        read_once(&self.high)
     }
 
     /// Returns the `max` setting ([`UNLIMITED`] when unset).
     pub(crate) fn max(&self) -> u64 {
-        self.max.load(Relaxed)
+        read_once(&self.max)
     }
 
     /// Sets the hard limit and returns the usage seen after it took effect.
@@ -368,30 +371,32 @@ impl Counter {
 
     /// Returns the highest usage since the counter was created (`memory.peak` without reset).
     pub(crate) fn watermark(&self) -> u64 {
-        self.track.watermark.load(Relaxed)
+        read_once(&self.track.watermark)
     }
 
     /// Returns the highest usage since the last per-file peak reset (see [`PeakFd`]).
     pub(crate) fn local_watermark(&self) -> u64 {
-        self.local_watermark.load(Relaxed)
+        read_once(&self.local_watermark)
     }
 
     /// Returns the bytes pinned in this node's subtree.
     pub(crate) fn pinned(&self) -> u64 {
-        self.track.pinned.load(Relaxed)
+        read_once(&self.track.pinned)
     }
 
     /// Returns the sum of the children's `min(usage, min)`.
     ///
     /// Within this node's usage, which it cannot exceed once concurrent updates settle (see
-    /// "Reading the sums" in the module docs).
+    /// "Reading the sums" in the module docs). For the tests (KUnit and host).
+    #[cfg_attr(not(CONFIG_CGROUP_DRM_KUNIT_TEST), allow(dead_code))]
     pub(crate) fn children_min_usage(&self) -> u64 {
         self.children_min_usage_at(self.usage())
     }
 
     /// Returns the sum of the children's `min(usage, low)`.
     ///
-    /// Within this node's usage, like [`Counter::children_min_usage`].
+    /// Within this node's usage, like [`Counter::children_min_usage`]. For the tests.
+    #[cfg_attr(not(CONFIG_CGROUP_DRM_KUNIT_TEST), allow(dead_code))]
     pub(crate) fn children_low_usage(&self) -> u64 {
         self.children_low_usage_at(self.usage())
     }
@@ -399,40 +404,40 @@ impl Counter {
     /// Returns the sum of the children's `min(usage, min)` for a caller that read this node's
     /// usage as `usage`, so that one decision uses one value of it.
     pub(crate) fn children_min_usage_at(&self, usage: u64) -> u64 {
-        settled_sum(self.track.children_min_usage.load(Relaxed), usage)
+        settled_sum(read_once(&self.track.children_min_usage), usage)
     }
 
     /// Returns the sum of the children's `min(usage, low)` for a caller that read this node's
     /// usage as `usage`.
     pub(crate) fn children_low_usage_at(&self, usage: u64) -> u64 {
-        settled_sum(self.track.children_low_usage.load(Relaxed), usage)
+        settled_sum(read_once(&self.track.children_low_usage), usage)
     }
 
     /// Returns the bytes evicted from this node's subtree (as reported with `report_eviction`).
     pub(crate) fn evicted_bytes(&self) -> u64 {
-        self.stats.evicted_bytes.load(Relaxed)
+        read_once(&self.stats.evicted_bytes)
     }
 
     /// Returns the number of evictions from this node's subtree.
     pub(crate) fn evictions(&self) -> u64 {
-        self.stats.evictions.load(Relaxed)
+        read_once(&self.stats.evictions)
     }
 
     /// Returns the events of this node and its descendants (`memory.events`).
     pub(crate) fn events(&self) -> Events {
         Events {
-            low: self.stats.low.load(Relaxed),
-            high: self.stats.high.load(Relaxed),
-            max: self.stats.max.load(Relaxed),
+            low: read_once(&self.stats.low),
+            high: read_once(&self.stats.high),
+            max: read_once(&self.stats.max),
         }
     }
 
     /// Returns the events of this node only (`memory.events.local`).
     pub(crate) fn events_local(&self) -> Events {
         Events {
-            low: self.stats.low_local.load(Relaxed),
-            high: self.stats.high_local.load(Relaxed),
-            max: self.stats.max_local.load(Relaxed),
+            low: read_once(&self.stats.low_local),
+            high: read_once(&self.stats.high_local),
+            max: read_once(&self.stats.max_local),
         }
     }
 
@@ -474,7 +479,7 @@ impl Counter {
             // ORDERING: Fully ordered: the re-read of `max` below and the protected-usage
             // propagation that follows must not be satisfied before this update is visible
             // (store buffering against `set_max` and against publishers, see the module docs).
-            match usage.cmpxchg(cur, new, Full) {
+            match cmpxchg(usage, cur, new, Full) {
                 Ok(_) => break new,
                 Err(actual) => cur = actual,
             }
@@ -499,7 +504,7 @@ impl Counter {
 
     /// Marks the counter as protecting memory before `min` or `low` is set to `value`.
     fn enable_protection(&self, value: u64) {
-        if value != 0 && !self.protects.load(Relaxed) {
+        if value != 0 && !read_once(&self.protects) {
             // ORDERING: Fully ordered, paired with the charges' fully ordered usage updates: a
             // charge that still reads `false` and skips publishing is seen by the propagation
             // that follows the setting (store buffering, see the module docs).
@@ -510,10 +515,10 @@ impl Counter {
     /// Adds `bytes` to this level's usage whatever its `max`, saturating.
     fn force_level(&self, bytes: u64) {
         let usage = &self.usage;
-        let mut cur = usage.load(Relaxed);
+        let mut cur = read_once(usage);
         loop {
             // ORDERING: Fully ordered for the same reason as the update in `charge_level`.
-            match usage.cmpxchg(cur, cur.saturating_add(bytes), Full) {
+            match cmpxchg(usage, cur, cur.saturating_add(bytes), Full) {
                 Ok(_) => return,
                 Err(actual) => cur = actual,
             }
@@ -532,12 +537,12 @@ impl Counter {
     #[inline(always)]
     fn cancel_level(&self, bytes: u64) -> bool {
         // ORDERING: Fully ordered for the same reason as the update in `charge_level`.
-        let old = self.usage.fetch_sub(bytes, Full);
+        let old = fetch_sub(&self.usage, bytes, Full);
         if old >= bytes {
             return true;
         }
         // ORDERING: As above.
-        self.usage.fetch_add(bytes - old, Full);
+        fetch_add(&self.usage, bytes - old, Full);
         false
     }
 
@@ -551,7 +556,7 @@ impl Counter {
                 return Err(UnchargeError::Underflow { usage: cur });
             };
             // ORDERING: Fully ordered for the same reason as the update in `charge_level`.
-            match usage.cmpxchg(cur, new, Full) {
+            match cmpxchg(usage, cur, new, Full) {
                 Ok(_) => return Ok(()),
                 Err(actual) => cur = actual,
             }
@@ -569,6 +574,9 @@ impl Counter {
     }
 
     /// The publishing loop of [`Counter::propagate_protected_usage`], once protection is on.
+    ///
+    /// Inline: with protection on it runs at every level of every charge and uncharge.
+    #[inline(always)]
     fn publish_protected_usage(&self, parent: &Counter) {
         let track = &self.track;
         let parent_track = &parent.track;
@@ -600,6 +608,7 @@ impl Counter {
 ///
 /// Returns whether it found `slot` stale, in which case the caller must check again that the
 /// value is current.
+#[inline(always)]
 fn publish(slot: &Atomic<u64>, protected: u64, sum: &Atomic<u64>) -> bool {
     let old = read_once(slot);
     if old == protected {
@@ -610,15 +619,15 @@ fn publish(slot: &Atomic<u64>, protected: u64, sum: &Atomic<u64>) -> bool {
         // ordered after this write (store buffering against charges and setters, see the module
         // docs). A failed exchange means that another publisher wrote `slot`: it re-reads usage
         // and the setting after its own write, and so does the caller's next round.
-        if slot.cmpxchg(old, protected, Full).is_ok() {
-            sum.fetch_add(protected - old, Relaxed);
+        if cmpxchg(slot, old, protected, Full).is_ok() {
+            fetch_add(sum, protected - old, Relaxed);
         }
     } else {
         let fall = old - protected;
-        sum.fetch_sub(fall, Relaxed);
+        fetch_sub(sum, fall, Relaxed);
         // ORDERING: As above.
-        if slot.cmpxchg(old, protected, Full).is_err() {
-            sum.fetch_add(fall, Relaxed);
+        if cmpxchg(slot, old, protected, Full).is_err() {
+            fetch_add(sum, fall, Relaxed);
         }
     }
     true
@@ -642,9 +651,9 @@ fn settled_sum(sum: u64, parent_usage: u64) -> u64 {
 
 /// Raises `a` to at least `value`.
 fn raise(a: &Atomic<u64>, value: u64) {
-    let mut cur = a.load(Relaxed);
+    let mut cur = read_once(a);
     while cur < value {
-        match a.cmpxchg(cur, value, Relaxed) {
+        match cmpxchg(a, cur, value, Relaxed) {
             Ok(_) => return,
             Err(actual) => cur = actual,
         }
@@ -656,9 +665,9 @@ fn add_saturating(a: &Atomic<u64>, value: u64) {
     if value == 0 {
         return;
     }
-    let mut cur = a.load(Relaxed);
+    let mut cur = read_once(a);
     while cur != u64::MAX {
-        match a.cmpxchg(cur, cur.saturating_add(value), Relaxed) {
+        match cmpxchg(a, cur, cur.saturating_add(value), Relaxed) {
             Ok(_) => return,
             Err(actual) => cur = actual,
         }
@@ -667,9 +676,9 @@ fn add_saturating(a: &Atomic<u64>, value: u64) {
 
 /// Subtracts `value` from `a`, saturating at zero.
 fn sub_saturating(a: &Atomic<u64>, value: u64) {
-    let mut cur = a.load(Relaxed);
+    let mut cur = read_once(a);
     while cur != 0 && value != 0 {
-        match a.cmpxchg(cur, cur.saturating_sub(value), Relaxed) {
+        match cmpxchg(a, cur, cur.saturating_sub(value), Relaxed) {
             Ok(_) => return,
             Err(actual) => cur = actual,
         }
@@ -845,12 +854,12 @@ pub(crate) fn pin<N: Node>(node: &N, bytes: u64) -> Result<(), PinError> {
         return Err(PinError::NotCharged { usage });
     }
     let pinned = &counter.track.pinned;
-    let mut cur = pinned.load(Relaxed);
+    let mut cur = read_once(pinned);
     loop {
         let Some(new) = cur.checked_add(bytes) else {
             return Err(PinError::NotCharged { usage });
         };
-        match pinned.cmpxchg(cur, new, Relaxed) {
+        match cmpxchg(pinned, cur, new, Relaxed) {
             Ok(_) => break,
             Err(actual) => cur = actual,
         }
@@ -868,12 +877,12 @@ pub(crate) fn pin<N: Node>(node: &N, bytes: u64) -> Result<(), PinError> {
 /// Refuses, changing nothing, if `node` has fewer than `bytes` pinned.
 pub(crate) fn unpin<N: Node>(node: &N, bytes: u64) -> Result<(), PinError> {
     let pinned = &node.counter().track.pinned;
-    let mut cur = pinned.load(Relaxed);
+    let mut cur = read_once(pinned);
     loop {
         let Some(new) = cur.checked_sub(bytes) else {
             return Err(PinError::NotPinned { pinned: cur });
         };
-        match pinned.cmpxchg(cur, new, Relaxed) {
+        match cmpxchg(pinned, cur, new, Relaxed) {
             Ok(_) => break,
             Err(actual) => cur = actual,
         }
@@ -949,7 +958,7 @@ impl PeakFd {
         // ORDERING: Acquire pairs with the Release in `reset`, so `value` is the one stored
         // before the file was registered (or a later one).
         if self.registered.load(Acquire) {
-            self.value.load(Relaxed).max(counter.local_watermark())
+            read_once(&self.value).max(counter.local_watermark())
         } else {
             counter.watermark()
         }

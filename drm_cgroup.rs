@@ -14,6 +14,7 @@
 //! - [`capi`]: the C API for drivers;
 //! - [`region`]: the registered regions;
 //! - [`pool`]: the accounting state of each (cgroup, region) pair and its lifetime;
+//! - [`atomic`]: the atomics of the accounting core, inline on the charge path;
 //! - [`charge`], [`evict`], [`parse`]: the accounting core, eviction decisions and the parser of
 //!   writes, in `core` Rust only, so that the host tests, benchmarks and fuzzers build them too.
 //!
@@ -35,6 +36,7 @@ use kernel::{
     },
 };
 
+mod atomic;
 pub mod capi;
 mod cgroup;
 mod charge;
@@ -51,33 +53,6 @@ mod region;
 /// nothing of the `kernel` crate and build unchanged on the host.
 #[cfg(CONFIG_CGROUP_DRM_KUNIT_TEST)]
 use kernel::macros::kunit_tests;
-
-/// Atomics for the pure files (`charge.rs`, `evict.rs`), which the host tests build with a
-/// `core::sync::atomic` shim of the same interface.
-mod atomic {
-    use kernel::sync::atomic::AtomicType;
-    pub(crate) use kernel::sync::atomic::{
-        Acquire,
-        Atomic,
-        Full,
-        Relaxed,
-        Release, //
-    };
-
-    /// Reads `a` as `READ_ONCE()` does: a relaxed load, open-coded as a volatile read.
-    ///
-    /// Same semantics as `a.load(Relaxed)` (`atomic_read()` and `atomic64_read()` are
-    /// `READ_ONCE()` on every architecture that runs Rust), but compiled inline even when the
-    /// kernel's Rust helpers are out-of-line C functions, as `rust/kernel/fs/file.rs` does for
-    /// `f_flags`. For the charge path, which makes several such loads per hierarchy level.
-    #[inline(always)]
-    pub(crate) fn read_once<T: AtomicType>(a: &Atomic<T>) -> T {
-        // SAFETY: `as_ptr` is valid and aligned for a `T` while `a` is borrowed, and the value is
-        // always a valid `T` (type invariant of `Atomic`). A volatile read of an aligned machine
-        // word is a single untorn access, as `READ_ONCE()` is for the LKMM.
-        unsafe { a.as_ptr().read_volatile() }
-    }
-}
 
 use atomic::{
     Atomic,

@@ -416,7 +416,9 @@ pub(crate) fn first_over_high<'a, N: Node>(node: &'a N) -> Option<&'a N> {
 ///
 /// Returns `None` if `node` is not a strict descendant of `root`: no protection applies to the
 /// root itself (as in memcg, a node is not protected from its own limit) nor to nodes outside
-/// its subtree.
+/// its subtree. Eviction decisions do not call it; the tests do, to check this module's
+/// arithmetic against `page_counter` (KUnit) and against a reference model (host).
+#[cfg_attr(not(CONFIG_CGROUP_DRM_KUNIT_TEST), allow(dead_code))]
 pub(crate) fn effective_protection<N: Node>(
     root: &N,
     node: &N,

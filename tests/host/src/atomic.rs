@@ -358,3 +358,26 @@ where
 pub fn read_once<T: AtomicType>(a: &Atomic<T>) -> T {
     a.load(Relaxed)
 }
+
+/// Compares and exchanges `a` as `a.cmpxchg(old, new, o)` does; the kernel build's form is the
+/// inline locked instruction on x86-64 (`atomic.rs`), with the same semantics.
+///
+/// Not part of `kernel::sync::atomic`, like [`read_once`].
+#[inline(always)]
+pub fn cmpxchg<O: Ordering>(a: &Atomic<u64>, old: u64, new: u64, o: O) -> Result<u64, u64> {
+    a.cmpxchg(old, new, o)
+}
+
+/// Adds `v` to `a` (wrapping) and returns the old value, as `a.fetch_add(v, o)` does; see
+/// [`cmpxchg`].
+#[inline(always)]
+pub fn fetch_add<O: Ordering>(a: &Atomic<u64>, v: u64, o: O) -> u64 {
+    a.fetch_add(v, o)
+}
+
+/// Subtracts `v` from `a` (wrapping) and returns the old value, as `a.fetch_sub(v, o)` does;
+/// see [`cmpxchg`].
+#[inline(always)]
+pub fn fetch_sub<O: Ordering>(a: &Atomic<u64>, v: u64, o: O) -> u64 {
+    a.fetch_sub(v, o)
+}
