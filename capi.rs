@@ -216,13 +216,15 @@ pub unsafe extern "C" fn drmcg_owner_put(owner: *mut bindings::drmcg_owner) {
 
 /// Charges `size` bytes of `region` to `css`.
 ///
-/// The pool returned on success is `css`'s own. With `get_ref`, it comes with a new reference;
-/// without, the caller hands one of its own references on `css` over to it, which saves
-/// taking one and dropping the other on the common path, the current task's cgroup.
+/// The pool returned on success is `css`'s own, with the lookup's reference on it. With
+/// `get_ref`, it comes with a new reference on `css`; without, the caller hands one of its own
+/// references on `css` over to it, which saves taking one and dropping the other on the common
+/// path, the current task's cgroup.
 ///
 /// # Safety
 ///
 /// `ret_pool` is valid for writing; `ret_limit_pool` is null or valid for writing.
+#[inline(always)]
 unsafe fn try_charge(
     css: &Css<DrmCgroup>,
     get_ref: bool,
@@ -246,7 +248,10 @@ unsafe fn try_charge(
         Ok(charged) => {
             crate::files::notify_high(charged.over_high);
             let handle = if get_ref {
-                pool_get_to_c(&pool)
+                // The lookup's reference on the pool becomes the handle's, with a new one on
+                // `css`.
+                let css_ref = pool.css().into();
+                pool_into_c(pool, css_ref)
             } else {
                 // The caller's reference on `css` becomes the handle's.
                 let css_ref = ptr::from_ref(pool.css()).cast_mut();

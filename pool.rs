@@ -297,7 +297,9 @@ impl Pools {
 
     /// The pool of `region` in this cgroup, if it was created, with a new reference.
     ///
-    /// Lock-free; the caller must hold a reference on the table's css.
+    /// Lock-free; the caller must hold a reference on the table's css. Inline: it is most of the
+    /// lookup of every charge.
+    #[inline(always)]
     pub(crate) fn get(&self, region: &Region) -> Option<ARef<Pool>> {
         let _rcu = rcu::read_lock();
         let (chunk, offset, _) = chunk_of(region.slot());
@@ -442,7 +444,9 @@ pub(crate) fn live_pools() -> u64 {
 /// Returns the pool of (`css`, `region`) with a reference, creating it and its ancestors'
 /// pools if needed.
 ///
-/// Fails with `ENODEV` once the region is unregistered and with `ENOMEM`.
+/// Fails with `ENODEV` once the region is unregistered and with `ENOMEM`. Inline, for every
+/// charge; the creation of missing pools is out of line.
+#[inline(always)]
 pub(crate) fn get_or_create(
     css: &Css<DrmCgroup>,
     region: ArcBorrow<'_, Region>,
@@ -453,14 +457,21 @@ pub(crate) fn get_or_create(
         }
         return Ok(pool);
     }
+    get_or_create_slow(css, region)
+}
+
+/// [`get_or_create`] for a pool that the lock-free lookup did not find.
+#[cold]
+#[inline(never)]
+fn get_or_create_slow(css: &Css<DrmCgroup>, region: ArcBorrow<'_, Region>) -> Result<ARef<Pool>> {
     let mut reg = REGISTRY.lock();
     if region.is_unregistered() {
         return Err(ENODEV);
     }
     // Create the missing pools from the topmost ancestor without one down to `css`, so that
     // each new pool finds its parent's. Another task may have created some of them (or all)
-    // since the lock-free lookup above, so look again under the lock. The depth is small;
-    // walking up again per level keeps this free of allocation beyond the pools themselves.
+    // since the lock-free lookup, so look again under the lock. The depth is small; walking up
+    // again per level keeps this free of allocation beyond the pools themselves.
     loop {
         if let Some(pool) = css.pools.get_locked(&region, &reg) {
             return Ok(pool.into());
