@@ -10,7 +10,9 @@
  *   setup                 register one region in each controller
  *   charge [N]            charge+uncharge pairs of 4 KiB, N per repetition
  *                         or, without N, as many as take BENCH_MIN_NS
- *                         (calibrated for each controller): ns per pair
+ *                         (calibrated for each controller): ns per pair,
+ *                         median of BENCH_REPS repetitions that alternate
+ *                         between the controllers
  *   charge-drm N          the same, drm controller only (for parallel runs)
  *   charge-dmem N         the same, dmem only
  *   first                 the first charge of this cgroup (pool creation): ns
@@ -38,7 +40,7 @@
 #include <linux/uaccess.h>
 
 #define BENCH_SIZE	4096
-#define BENCH_REPS	5
+#define BENCH_REPS	11
 #define BENCH_MAX_HELD	20000
 #define BENCH_MIN_NS	(2 * NSEC_PER_MSEC)
 
@@ -90,37 +92,61 @@ static int bench_pairs_dmem(unsigned long n)
 	return 0;
 }
 
-/*
- * Median over BENCH_REPS runs of @n pairs (if @n is 0, of as many as take at
- * least BENCH_MIN_NS), in ns per pair; 0 on failure.
- */
-static u64 bench_charge(int (*pairs)(unsigned long n), unsigned long n)
+/* As many pairs of @pairs as take at least BENCH_MIN_NS; 0 on failure. */
+static unsigned long bench_calibrate(int (*pairs)(unsigned long n))
 {
 	unsigned long try = 1;
-	u64 t[BENCH_REPS];
-	int r;
 
-	while (!n) {
+	for (;;) {
 		u64 start = ktime_get_ns();
 
 		if (pairs(try))
 			return 0;
 		if (ktime_get_ns() - start >= BENCH_MIN_NS || try >= (1UL << 24))
-			n = try;
-		else
-			try *= 2;
+			return try;
+		try *= 2;
 		cond_resched();
 	}
-	for (r = 0; r < BENCH_REPS; r++) {
-		u64 start = ktime_get_ns();
+}
 
-		if (pairs(n))
-			return 0;
-		t[r] = div64_u64(ktime_get_ns() - start, n);
+/* ns per pair of one run of @n pairs of @pairs; 0 on failure. */
+static u64 bench_run(int (*pairs)(unsigned long n), unsigned long n)
+{
+	u64 start = ktime_get_ns();
+
+	if (pairs(n))
+		return 0;
+	return div64_u64(ktime_get_ns() - start, n);
+}
+
+/*
+ * ns per charge+uncharge pair through each controller: the median of
+ * BENCH_REPS runs each, of @n pairs (if @n is 0, of as many as take at least
+ * BENCH_MIN_NS, sized for each controller). The runs alternate between the
+ * controllers, so that a drift of the machine's speed hits both alike.
+ * Returns false on failure.
+ */
+static bool bench_charge(unsigned long n, u64 *drm, u64 *dmem)
+{
+	unsigned long n_drm = n ?: bench_calibrate(bench_pairs_drm);
+	unsigned long n_dmem = n ?: bench_calibrate(bench_pairs_dmem);
+	u64 t_drm[BENCH_REPS], t_dmem[BENCH_REPS];
+	int r;
+
+	if (!n_drm || !n_dmem)
+		return false;
+	for (r = 0; r < BENCH_REPS; r++) {
+		t_drm[r] = bench_run(bench_pairs_drm, n_drm);
+		t_dmem[r] = bench_run(bench_pairs_dmem, n_dmem);
+		if (!t_drm[r] || !t_dmem[r])
+			return false;
 		cond_resched();
 	}
-	sort(t, BENCH_REPS, sizeof(t[0]), cmp_u64, NULL);
-	return t[BENCH_REPS / 2];
+	sort(t_drm, BENCH_REPS, sizeof(t_drm[0]), cmp_u64, NULL);
+	sort(t_dmem, BENCH_REPS, sizeof(t_dmem[0]), cmp_u64, NULL);
+	*drm = t_drm[BENCH_REPS / 2];
+	*dmem = t_dmem[BENCH_REPS / 2];
+	return true;
 }
 
 static int bench_first(void)
@@ -318,11 +344,12 @@ static int bench_cmd(const char *buf)
 		return bench_evict(!strcmp(where, "last"));
 	}
 	if (!strcmp(cmd, "charge")) {
-		u64 drm = bench_charge(bench_pairs_drm, n);
-		u64 dmem = bench_charge(bench_pairs_dmem, n);
+		u64 drm, dmem;
 
+		if (!bench_charge(n, &drm, &dmem))
+			return -ENOSPC;
 		pr_info("drmcg_bench: charge drm=%llu dmem=%llu\n", drm, dmem);
-		return drm && dmem ? 0 : -ENOSPC;
+		return 0;
 	}
 	if (fields < 2 || !n)
 		return -EINVAL;
