@@ -8,7 +8,7 @@
 //! the operations that the charge path makes at every level of the hierarchy:
 //!
 //! - [`read_once`], a relaxed load;
-//! - [`cmpxchg`], [`fetch_add`] and [`fetch_sub`] on `u64` counters.
+//! - `cmpxchg()`, `fetch_add()` and [`fetch_sub`] on `u64` counters.
 //!
 //! Their semantics are exactly those of the `Atomic` methods of the same names. The reason for
 //! them is cost: every `kernel::sync::atomic` operation is a call to a C helper
@@ -51,20 +51,34 @@ pub(crate) fn read_once<T: AtomicType>(a: &Atomic<T>) -> T {
     unsafe { a.as_ptr().read_volatile() }
 }
 
-/// Replaces the value of `a` with `new` if it is `old`, as `a.cmpxchg(old, new, o)` does.
-///
-/// Returns `Ok(old)` if it did and `Err(current)`, with `a` unchanged, if not. Inline on x86-64
-/// (see the module documentation).
-#[inline(always)]
-pub(crate) fn cmpxchg<O: Ordering>(a: &Atomic<u64>, old: u64, new: u64, o: O) -> Result<u64, u64> {
-    #[cfg(all(
-        target_arch = "x86_64",
-        not(CONFIG_KASAN),
-        not(CONFIG_KCSAN),
-        not(CONFIG_KMSAN)
-    ))]
-    {
-        let _ = o;
+pub(crate) use imp::{
+    cmpxchg,
+    fetch_add, //
+};
+
+/// The inline forms, for x86-64 kernels without a sanitizer that instruments atomics.
+#[cfg(all(
+    target_arch = "x86_64",
+    not(CONFIG_KASAN),
+    not(CONFIG_KCSAN),
+    not(CONFIG_KMSAN)
+))]
+mod imp {
+    use super::{
+        Atomic,
+        Ordering, //
+    };
+
+    /// Replaces the value of `a` with `new` if it is `old`, as `a.cmpxchg(old, new, o)` does.
+    ///
+    /// Returns `Ok(old)` if it did and `Err(current)`, with `a` unchanged, if not.
+    #[inline(always)]
+    pub(crate) fn cmpxchg<O: Ordering>(
+        a: &Atomic<u64>,
+        old: u64,
+        new: u64,
+        _: O,
+    ) -> Result<u64, u64> {
         let prev: u64;
         // SAFETY: `as_ptr` is valid and aligned for a `u64` while `a` is borrowed, and every bit
         // pattern is a valid `u64` (so the type invariant of `Atomic` holds after the store).
@@ -86,30 +100,10 @@ pub(crate) fn cmpxchg<O: Ordering>(a: &Atomic<u64>, old: u64, new: u64, o: O) ->
             Err(prev)
         }
     }
-    #[cfg(not(all(
-        target_arch = "x86_64",
-        not(CONFIG_KASAN),
-        not(CONFIG_KCSAN),
-        not(CONFIG_KMSAN)
-    )))]
-    {
-        a.cmpxchg(old, new, o)
-    }
-}
 
-/// Adds `v` to `a`, wrapping, and returns the previous value, as `a.fetch_add(v, o)` does.
-///
-/// Inline on x86-64 (see the module documentation).
-#[inline(always)]
-pub(crate) fn fetch_add<O: Ordering>(a: &Atomic<u64>, v: u64, o: O) -> u64 {
-    #[cfg(all(
-        target_arch = "x86_64",
-        not(CONFIG_KASAN),
-        not(CONFIG_KCSAN),
-        not(CONFIG_KMSAN)
-    ))]
-    {
-        let _ = o;
+    /// Adds `v` to `a`, wrapping, and returns the previous value, as `a.fetch_add(v, o)` does.
+    #[inline(always)]
+    pub(crate) fn fetch_add<O: Ordering>(a: &Atomic<u64>, v: u64, _: O) -> u64 {
         let mut prev = v;
         // SAFETY: As in `cmpxchg`. `lock xadd` adds the register to the memory operand and
         // leaves the previous value in the register, atomically and fully ordered, as
@@ -124,20 +118,40 @@ pub(crate) fn fetch_add<O: Ordering>(a: &Atomic<u64>, v: u64, o: O) -> u64 {
         }
         prev
     }
-    #[cfg(not(all(
-        target_arch = "x86_64",
-        not(CONFIG_KASAN),
-        not(CONFIG_KCSAN),
-        not(CONFIG_KMSAN)
-    )))]
-    {
+}
+
+/// The kernel's atomics, where the inline forms do not apply.
+#[cfg(not(all(
+    target_arch = "x86_64",
+    not(CONFIG_KASAN),
+    not(CONFIG_KCSAN),
+    not(CONFIG_KMSAN)
+)))]
+mod imp {
+    use super::{
+        Atomic,
+        Ordering, //
+    };
+
+    /// As `a.cmpxchg(old, new, o)`.
+    #[inline(always)]
+    pub(crate) fn cmpxchg<O: Ordering>(
+        a: &Atomic<u64>,
+        old: u64,
+        new: u64,
+        o: O,
+    ) -> Result<u64, u64> {
+        a.cmpxchg(old, new, o)
+    }
+
+    /// As `a.fetch_add(v, o)`.
+    #[inline(always)]
+    pub(crate) fn fetch_add<O: Ordering>(a: &Atomic<u64>, v: u64, o: O) -> u64 {
         a.fetch_add(v, o)
     }
 }
 
 /// Subtracts `v` from `a`, wrapping, and returns the previous value, as `a.fetch_sub(v, o)` does.
-///
-/// Inline on x86-64 (see the module documentation).
 #[inline(always)]
 pub(crate) fn fetch_sub<O: Ordering>(a: &Atomic<u64>, v: u64, o: O) -> u64 {
     // Adding the two's complement is subtracting, as `arch_atomic64_fetch_sub()` does.
