@@ -12,22 +12,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "drmcg_test.h"
 #include "drmcg_drm.h"
-#include "drmcg_test_drm.h"
+#include "drmcg_testdev.h"
 #include <drm/qxl_drm.h>
 
 static char card[64], tile0[128], sys[128];
-
-static long long cur(const char *cg, const char *key)
-{
-	return cg_get(cg, "drm.current", key, NULL);
-}
-
-static long long stat_of(const char *cg, const char *key, const char *name)
-{
-	return cg_get(cg, "drm.stat", key, name);
-}
 
 static long long now_ms(void)
 {
@@ -43,35 +32,10 @@ static int reclaim(const char *cg, const char *key, const char *what)
 	return cg_put(cg, "drm.reclaim", "%s %s", key, what);
 }
 
-static unsigned int create(int fd, long long size, unsigned int domains, unsigned int flags)
-{
-	struct drm_drmcg_test_create c = {
-		.size = size, .domains = domains, .flags = flags,
-	};
-
-	return ioctl(fd, DRM_IOCTL_DRMCG_TEST_CREATE, &c) ? 0 : c.handle;
-}
-
-static void mkcg(const char *cg)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", CG, cg);
-	check(mkdir(path, 0755) == 0, "mkdir %s", cg);
-}
-
-static void rmcg(const char *cg)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", CG, cg);
-	check(rmdir(path) == 0, "rmdir %s: %s", cg, strerror(errno));
-}
-
 static void test_device(void)
 {
 	long long t0, before;
-	unsigned int h;
+	long long h;
 	int fd, i, ret;
 
 	fd = drm_open_driver("drmcg_test", card, sizeof(card));
@@ -84,30 +48,30 @@ static void test_device(void)
 	snprintf(sys, sizeof(sys), "%s/system", card);
 
 	/* x has two children: r uses tile0 unprotected, p within its min. */
-	mkcg("x");
+	cg_mkdir("x");
 	check(cg_put("x", "cgroup.subtree_control", "+drm") == 0, "x subtree_control");
-	mkcg("x/r");
-	mkcg("x/p");
+	cg_mkdir("x/r");
+	cg_mkdir("x/p");
 	check(cg_put("x/p", "drm.min", "%s 8M", tile0) == 0, "p min");
 	cg_enter("x/r");
 	for (i = 0; i < 4; i++)
-		check(create(fd, 4 * MB, DRMCG_TEST_DOMAIN_TILE0, 0) != 0, "r buffer %d", i);
+		check(tdev_create(fd, 4 * MB, DRMCG_TEST_DOMAIN_TILE0, 0) > 0, "r buffer %d", i);
 	cg_enter("x/p");
 	for (i = 0; i < 2; i++)
-		check(create(fd, 4 * MB, DRMCG_TEST_DOMAIN_TILE0, 0) != 0, "p buffer %d", i);
+		check(tdev_create(fd, 4 * MB, DRMCG_TEST_DOMAIN_TILE0, 0) > 0, "p buffer %d", i);
 	cg_enter("");
-	check(cur("x/r", tile0) == 16 * MB && cur("x/p", tile0) == 8 * MB,
-	      "set-up: r %lld, p %lld", cur("x/r", tile0), cur("x/p", tile0));
+	check(drm_current("x/r", tile0) == 16 * MB && drm_current("x/p", tile0) == 8 * MB,
+	      "set-up: r %lld, p %lld", drm_current("x/r", tile0), drm_current("x/p", tile0));
 
 	printf("-- a cgroup that never used the region has nothing to give\n");
-	mkcg("e");
+	cg_mkdir("e");
 	before = read_number("/sys/kernel/debug/drm_cgroup/pools", NULL);
 	check(reclaim("e", tile0, "1M") == -EAGAIN, "reclaim from an unused region");
 	check(reclaim("e", tile0, "0") == 0, "reclaiming nothing");
 	check(read_number("/sys/kernel/debug/drm_cgroup/pools", NULL) == before,
 	      "reclaim writes created a pool: %lld, was %lld",
 	      read_number("/sys/kernel/debug/drm_cgroup/pools", NULL), before);
-	rmcg("e");
+	cg_rmdir("e");
 
 	printf("-- bad writes change nothing\n");
 	check(reclaim("x/r", tile0, "max") == -EINVAL, "max is not an amount");
@@ -115,45 +79,45 @@ static void test_device(void)
 	check(reclaim("x/r", "nosuch:00.0/tile0", "1M") == -ENODEV, "unknown region");
 	check(cg_put("x/r", "drm.reclaim", "%s", tile0) == -EINVAL, "no amount");
 	check(reclaim("x/r", tile0, "0") == 0, "nothing to reclaim");
-	check(cur("x/r", tile0) == 16 * MB, "bad writes moved %lld", 16 * MB - cur("x/r", tile0));
+	check(drm_current("x/r", tile0) == 16 * MB, "bad writes moved %lld", 16 * MB - drm_current("x/r", tile0));
 
 	printf("-- reclaim from one cgroup: evicted to system, counted\n");
 	check(reclaim("x/r", tile0, "8M") == 0, "reclaim 8M of r");
-	check(cur("x/r", tile0) <= 8 * MB, "r tile0 %lld after reclaiming 8M", cur("x/r", tile0));
-	check(cur("x/r", sys) >= 8 * MB, "r system %lld: evicted buffers stay charged",
-	      cur("x/r", sys));
-	check(stat_of("x/r", tile0, "reclaimed") >= 8 * MB, "r reclaimed %lld",
-	      stat_of("x/r", tile0, "reclaimed"));
-	check(stat_of("x/r", tile0, "evictions") >= 2, "r evictions %lld",
-	      stat_of("x/r", tile0, "evictions"));
-	check(cur("x/p", tile0) == 8 * MB, "p lost %lld", 8 * MB - cur("x/p", tile0));
+	check(drm_current("x/r", tile0) <= 8 * MB, "r tile0 %lld after reclaiming 8M", drm_current("x/r", tile0));
+	check(drm_current("x/r", sys) >= 8 * MB, "r system %lld: evicted buffers stay charged",
+	      drm_current("x/r", sys));
+	check(drm_stat("x/r", tile0, "reclaimed") >= 8 * MB, "r reclaimed %lld",
+	      drm_stat("x/r", tile0, "reclaimed"));
+	check(drm_stat("x/r", tile0, "evictions") >= 2, "r evictions %lld",
+	      drm_stat("x/r", tile0, "evictions"));
+	check(drm_current("x/p", tile0) == 8 * MB, "p lost %lld", 8 * MB - drm_current("x/p", tile0));
 
 	printf("-- reclaim from the parent spares the protected child\n");
-	before = cur("x/p", tile0);
+	before = drm_current("x/p", tile0);
 	ret = reclaim("x", tile0, "16M");
 	check(ret == -EAGAIN, "reclaiming past the unprotected buffers: %d", ret);
-	check(cur("x/r", tile0) == 0, "r tile0 %lld left", cur("x/r", tile0));
-	check(cur("x/p", tile0) == before, "p within min lost %lld", before - cur("x/p", tile0));
-	check(stat_of("x", tile0, "reclaimed") >= 8 * MB && stat_of("x", tile0, "reclaimed") < 16 * MB,
-	      "x reclaimed %lld", stat_of("x", tile0, "reclaimed"));
+	check(drm_current("x/r", tile0) == 0, "r tile0 %lld left", drm_current("x/r", tile0));
+	check(drm_current("x/p", tile0) == before, "p within min lost %lld", before - drm_current("x/p", tile0));
+	check(drm_stat("x", tile0, "reclaimed") >= 8 * MB && drm_stat("x", tile0, "reclaimed") < 16 * MB,
+	      "x reclaimed %lld", drm_stat("x", tile0, "reclaimed"));
 
 	printf("-- nothing that can leave: EAGAIN at once\n");
 	cg_enter("x/r");
-	h = create(fd, 4 * MB, DRMCG_TEST_DOMAIN_TILE0, DRMCG_TEST_PIN);
-	check(h != 0, "pinned buffer");
+	h = tdev_create(fd, 4 * MB, DRMCG_TEST_DOMAIN_TILE0, DRMCG_TEST_PIN);
+	check(h > 0, "pinned buffer");
 	cg_enter("");
 	t0 = now_ms();
 	check(reclaim("x/r", tile0, "4M") == -EAGAIN, "pinned buffers cannot be reclaimed");
 	check(reclaim("x/r", sys, "1M") == -EAGAIN, "system memory cannot be left");
 	printf("refused in %lld ms\n", now_ms() - t0);
-	check(cur("x/r", tile0) == 4 * MB, "pinned buffer moved");
+	check(drm_current("x/r", tile0) == 4 * MB, "pinned buffer moved");
 
 	close(fd);
-	check(cur("x", tile0) == 0 && cur("x", sys) == 0, "x after close: %lld, %lld",
-	      cur("x", tile0), cur("x", sys));
-	rmcg("x/r");
-	rmcg("x/p");
-	rmcg("x");
+	check(drm_current("x", tile0) == 0 && drm_current("x", sys) == 0, "x after close: %lld, %lld",
+	      drm_current("x", tile0), drm_current("x", sys));
+	cg_rmdir("x/r");
+	cg_rmdir("x/p");
+	cg_rmdir("x");
 }
 
 static void test_qxl(void)
@@ -170,22 +134,22 @@ static void test_qxl(void)
 	}
 	snprintf(vram, sizeof(vram), "%s/vram0", card);
 	snprintf(qsys, sizeof(qsys), "%s/system", card);
-	mkcg("q");
+	cg_mkdir("q");
 	cg_enter("q");
 	for (i = 0; i < 4; i++)
 		check(ioctl(fd, DRM_IOCTL_QXL_ALLOC, &a) == 0, "qxl alloc %d", i);
 	cg_enter("");
-	check(cur("q", vram) == 4 * MB, "q vram %lld", cur("q", vram));
+	check(drm_current("q", vram) == 4 * MB, "q vram %lld", drm_current("q", vram));
 	check(reclaim("q", vram, "2M") == 0, "reclaim 2M on qxl");
-	check(cur("q", vram) <= 2 * MB, "q vram %lld after reclaim", cur("q", vram));
-	check(cur("q", qsys) >= 2 * MB, "q system %lld", cur("q", qsys));
-	check(stat_of("q", vram, "reclaimed") >= 2 * MB, "q reclaimed %lld",
-	      stat_of("q", vram, "reclaimed"));
+	check(drm_current("q", vram) <= 2 * MB, "q vram %lld after reclaim", drm_current("q", vram));
+	check(drm_current("q", qsys) >= 2 * MB, "q system %lld", drm_current("q", qsys));
+	check(drm_stat("q", vram, "reclaimed") >= 2 * MB, "q reclaimed %lld",
+	      drm_stat("q", vram, "reclaimed"));
 	/* qxl evicts system memory only to system memory. */
 	check(reclaim("q", qsys, "1M") == -EAGAIN, "qxl system memory cannot be left");
 	close(fd);
-	check(cur("q", vram) == 0 && cur("q", qsys) == 0, "q after close");
-	rmcg("q");
+	check(drm_current("q", vram) == 0 && drm_current("q", qsys) == 0, "q after close");
+	cg_rmdir("q");
 }
 
 int main(void)

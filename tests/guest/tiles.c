@@ -21,11 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <drm/drm.h>
-#include "drmcg_test_drm.h"
-
 #include "drmcg_drm.h"
 #include "drmcg_protection.h"
+#include "drmcg_testdev.h"
 
 #define DRIVER "drmcg_test"
 #define POOLS "/sys/kernel/debug/drm_cgroup/pools"
@@ -38,82 +36,11 @@
 
 static char card[64], tile0[128], tile1[128], sys[128];
 
-/* Creates a buffer: its handle, or -errno. */
-static long long create(int fd, long long size, unsigned int domains,
-			unsigned int flags)
-{
-	struct drm_drmcg_test_create c = {
-		.size = size, .domains = domains, .flags = flags,
-	};
-
-	return ioctl(fd, DRM_IOCTL_DRMCG_TEST_CREATE, &c) ? -errno : (long long)c.handle;
-}
-
-/* Creates a buffer that must succeed: its handle, or 0. */
-static unsigned int new_bo(int fd, long long size, unsigned int domains)
-{
-	long long h = create(fd, size, domains, 0);
-
-	check(h > 0, "create %lld in %#x: %lld", size, domains, h);
-	return h > 0 ? h : 0;
-}
-
-static int validate(int fd, unsigned int handle, unsigned int domains,
-		    unsigned int flags)
-{
-	struct drm_drmcg_test_validate v = {
-		.handle = handle, .domains = domains, .flags = flags,
-	};
-
-	return ioctl(fd, DRM_IOCTL_DRMCG_TEST_VALIDATE, &v) ? -errno : 0;
-}
-
-/* The domain a buffer is in, or -errno. */
-static int where(int fd, unsigned int handle)
-{
-	struct drm_drmcg_test_query q = { .handle = handle };
-
-	return ioctl(fd, DRM_IOCTL_DRMCG_TEST_QUERY, &q) ? -errno : (int)q.domain;
-}
-
-static void release(int fd, unsigned int handle)
-{
-	struct drm_gem_close c = { .handle = handle };
-
-	check(ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c) == 0, "close %u", handle);
-}
-
 static unsigned int prot_alloc(int fd, long long size)
 {
-	long long h = create(fd, size, TILE0, 0);
+	long long h = tdev_create(fd, size, TILE0, 0);
 
 	return h > 0 ? h : 0;
-}
-
-static long long cur(const char *cg, const char *key)
-{
-	return cg_get(cg, "drm.current", key, NULL);
-}
-
-static long long stat_of(const char *cg, const char *key, const char *name)
-{
-	return cg_get(cg, "drm.stat", key, name);
-}
-
-static void mkcg(const char *cg)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", CG, cg);
-	check(mkdir(path, 0755) == 0, "mkdir %s", cg);
-}
-
-static void rmcg(const char *cg)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", CG, cg);
-	check(rmdir(path) == 0, "rmdir %s: %d", cg, errno);
 }
 
 static void set_keys(void)
@@ -162,22 +89,22 @@ static void t_bad_input(int fd)
 	unsigned int h;
 
 	printf("-- bad input\n");
-	check(create(fd, 0, TILE0, 0) == -EINVAL, "size 0");
-	check(create(fd, MB, 0, 0) == -EINVAL, "no domain");
-	check(create(fd, MB, 1 << 3, 0) == -EINVAL, "unknown domain");
-	check(create(fd, MB, TILE0, 1 << 5) == -EINVAL, "unknown flag");
-	check(create(fd, MB, TILE0, DRMCG_TEST_UNPIN) == -EINVAL, "create+unpin");
+	check(tdev_create(fd, 0, TILE0, 0) == -EINVAL, "size 0");
+	check(tdev_create(fd, MB, 0, 0) == -EINVAL, "no domain");
+	check(tdev_create(fd, MB, 1 << 3, 0) == -EINVAL, "unknown domain");
+	check(tdev_create(fd, MB, TILE0, 1 << 5) == -EINVAL, "unknown flag");
+	check(tdev_create(fd, MB, TILE0, DRMCG_TEST_UNPIN) == -EINVAL, "create+unpin");
 	check(ioctl(fd, DRM_IOCTL_DRMCG_TEST_CREATE, &c) && errno == EINVAL, "pad");
-	check(validate(fd, 12345, TILE0, 0) == -ENOENT, "unknown handle");
-	check(where(fd, 12345) == -ENOENT, "query of an unknown handle");
-	h = new_bo(fd, MB, TILE0);
-	check(validate(fd, h, TILE0, DRMCG_TEST_UNPIN) == -EINVAL,
+	check(tdev_validate(fd, 12345, TILE0, 0) == -ENOENT, "unknown handle");
+	check(tdev_where(fd, 12345) == -ENOENT, "query of an unknown handle");
+	h = tdev_new_bo(fd, MB, TILE0);
+	check(tdev_validate(fd, h, TILE0, DRMCG_TEST_UNPIN) == -EINVAL,
 	      "unpin of an unpinned buffer");
-	check(validate(fd, h, TILE0, DRMCG_TEST_PIN | DRMCG_TEST_UNPIN) == -EINVAL,
+	check(tdev_validate(fd, h, TILE0, DRMCG_TEST_PIN | DRMCG_TEST_UNPIN) == -EINVAL,
 	      "pin+unpin");
-	check(where(fd, h) == TILE0, "buffer moved by bad input");
-	release(fd, h);
-	check(cur("", tile0) == 0, "root tile0 %lld", cur("", tile0));
+	check(tdev_where(fd, h) == TILE0, "buffer moved by bad input");
+	tdev_release(fd, h);
+	check(drm_current("", tile0) == 0, "root tile0 %lld", drm_current("", tile0));
 }
 
 /*
@@ -189,30 +116,30 @@ static void t_owner(int fd)
 	unsigned int a, b;
 
 	printf("-- owner\n");
-	mkcg("ta");
-	mkcg("tb");
+	cg_mkdir("ta");
+	cg_mkdir("tb");
 	cg_enter("ta");
-	a = new_bo(fd, 8 * MB, TILE0);
-	b = new_bo(fd, 4 * MB, TILE1);
-	check(cur("ta", tile0) == 8 * MB && cur("ta", tile1) == 4 * MB,
-	      "ta: tile0 %lld tile1 %lld", cur("ta", tile0), cur("ta", tile1));
+	a = tdev_new_bo(fd, 8 * MB, TILE0);
+	b = tdev_new_bo(fd, 4 * MB, TILE1);
+	check(drm_current("ta", tile0) == 8 * MB && drm_current("ta", tile1) == 4 * MB,
+	      "ta: tile0 %lld tile1 %lld", drm_current("ta", tile0), drm_current("ta", tile1));
 
 	cg_enter("tb");
-	check(validate(fd, a, TILE1, 0) == 0, "move a to tile1");
-	check(where(fd, a) == TILE1, "a in %d", where(fd, a));
-	check(cur("ta", tile0) == 0 && cur("ta", tile1) == 12 * MB,
-	      "ta after the move: tile0 %lld tile1 %lld", cur("ta", tile0),
-	      cur("ta", tile1));
-	check(cur("tb", tile1) == 0, "tb charged %lld", cur("tb", tile1));
-	check(validate(fd, b, SYSTEM, 0) == 0, "move b to system");
-	check(cur("ta", sys) == 4 * MB, "ta system %lld", cur("ta", sys));
+	check(tdev_validate(fd, a, TILE1, 0) == 0, "move a to tile1");
+	check(tdev_where(fd, a) == TILE1, "a in %d", tdev_where(fd, a));
+	check(drm_current("ta", tile0) == 0 && drm_current("ta", tile1) == 12 * MB,
+	      "ta after the move: tile0 %lld tile1 %lld", drm_current("ta", tile0),
+	      drm_current("ta", tile1));
+	check(drm_current("tb", tile1) == 0, "tb charged %lld", drm_current("tb", tile1));
+	check(tdev_validate(fd, b, SYSTEM, 0) == 0, "move b to system");
+	check(drm_current("ta", sys) == 4 * MB, "ta system %lld", drm_current("ta", sys));
 
-	release(fd, a);
-	release(fd, b);
-	check(cur("ta", tile1) == 0 && cur("ta", sys) == 0, "ta after free");
+	tdev_release(fd, a);
+	tdev_release(fd, b);
+	check(drm_current("ta", tile1) == 0 && drm_current("ta", sys) == 0, "ta after free");
 	cg_enter("");
-	rmcg("ta");
-	rmcg("tb");
+	cg_rmdir("ta");
+	cg_rmdir("tb");
 }
 
 /*
@@ -227,54 +154,54 @@ static void t_evict_and_no_evict(int fd)
 	int i, n;
 
 	printf("-- eviction, no-evict\n");
-	mkcg("ta");
-	mkcg("tb");
-	mkcg("tc");
+	cg_mkdir("ta");
+	cg_mkdir("tb");
+	cg_mkdir("tc");
 	cg_enter("ta");
 	for (i = 0; i < 4; i++)
-		a[i] = new_bo(fd, 64 * MB, TILE0);
-	keep = new_bo(fd, 16 * MB, TILE1);
+		a[i] = tdev_new_bo(fd, 64 * MB, TILE0);
+	keep = tdev_new_bo(fd, 16 * MB, TILE1);
 
 	/* tc may not evict ta: ENOSPC, nothing moved. */
 	cg_enter("tc");
-	h = create(fd, 64 * MB, TILE0, DRMCG_TEST_NO_EVICT_OTHERS);
+	h = tdev_create(fd, 64 * MB, TILE0, DRMCG_TEST_NO_EVICT_OTHERS);
 	check(h == -ENOSPC, "no-evict create: %lld", h);
 	for (i = 0, n = 0; i < 4; i++)
-		n += where(fd, a[i]) == TILE0;
+		n += tdev_where(fd, a[i]) == TILE0;
 	check(n == 4, "%d of ta's buffers left in tile0", n);
-	check(cur("ta", tile0) == 256 * MB, "ta tile0 %lld", cur("ta", tile0));
-	check(cur("tc", tile0) == 0, "tc tile0 %lld", cur("tc", tile0));
+	check(drm_current("ta", tile0) == 256 * MB, "ta tile0 %lld", drm_current("ta", tile0));
+	check(drm_current("tc", tile0) == 0, "tc tile0 %lld", drm_current("tc", tile0));
 
 	/* tb may: the least recently used buffer goes to system memory. */
 	cg_enter("tb");
-	b = new_bo(fd, 64 * MB, TILE0);
-	check(where(fd, a[0]) == SYSTEM, "a[0] in %d", where(fd, a[0]));
-	check(cur("ta", tile0) == 192 * MB, "ta tile0 %lld", cur("ta", tile0));
-	check(cur("ta", sys) == 64 * MB, "ta system %lld", cur("ta", sys));
-	check(cur("tb", tile0) == 64 * MB, "tb tile0 %lld", cur("tb", tile0));
-	check(stat_of("ta", tile0, "evicted") == 64 * MB, "ta evicted %lld",
-	      stat_of("ta", tile0, "evicted"));
-	check(stat_of("ta", tile0, "evictions") == 1, "ta evictions");
-	check(where(fd, keep) == TILE1 && cur("ta", tile1) == 16 * MB,
+	b = tdev_new_bo(fd, 64 * MB, TILE0);
+	check(tdev_where(fd, a[0]) == SYSTEM, "a[0] in %d", tdev_where(fd, a[0]));
+	check(drm_current("ta", tile0) == 192 * MB, "ta tile0 %lld", drm_current("ta", tile0));
+	check(drm_current("ta", sys) == 64 * MB, "ta system %lld", drm_current("ta", sys));
+	check(drm_current("tb", tile0) == 64 * MB, "tb tile0 %lld", drm_current("tb", tile0));
+	check(drm_stat("ta", tile0, "evicted") == 64 * MB, "ta evicted %lld",
+	      drm_stat("ta", tile0, "evicted"));
+	check(drm_stat("ta", tile0, "evictions") == 1, "ta evictions");
+	check(tdev_where(fd, keep) == TILE1 && drm_current("ta", tile1) == 16 * MB,
 	      "tile1 untouched");
 
 	/* A no-evict validation fails the same way and moves nothing. */
 	cg_enter("tc");
-	c = new_bo(fd, 64 * MB, SYSTEM);
-	check(validate(fd, c, TILE0, DRMCG_TEST_NO_EVICT_OTHERS) == -ENOSPC,
+	c = tdev_new_bo(fd, 64 * MB, SYSTEM);
+	check(tdev_validate(fd, c, TILE0, DRMCG_TEST_NO_EVICT_OTHERS) == -ENOSPC,
 	      "no-evict validate");
-	check(where(fd, c) == SYSTEM && cur("tb", tile0) == 64 * MB &&
-	      cur("ta", tile0) == 192 * MB, "no-evict validate moved something");
+	check(tdev_where(fd, c) == SYSTEM && drm_current("tb", tile0) == 64 * MB &&
+	      drm_current("ta", tile0) == 192 * MB, "no-evict validate moved something");
 
 	for (i = 0; i < 4; i++)
-		release(fd, a[i]);
-	release(fd, keep);
-	release(fd, b);
-	release(fd, c);
+		tdev_release(fd, a[i]);
+	tdev_release(fd, keep);
+	tdev_release(fd, b);
+	tdev_release(fd, c);
 	cg_enter("");
-	rmcg("ta");
-	rmcg("tb");
-	rmcg("tc");
+	cg_rmdir("ta");
+	cg_rmdir("tb");
+	cg_rmdir("tc");
 }
 
 /*
@@ -289,37 +216,37 @@ static void t_own_limits(int fd)
 	int i;
 
 	printf("-- own limits\n");
-	mkcg("ta");
-	mkcg("tb");
-	mkcg("tc");
+	cg_mkdir("ta");
+	cg_mkdir("tb");
+	cg_mkdir("tc");
 	check(cg_put("ta", "drm.max", "%s 0", sys) == 0, "ta system max");
 	cg_enter("ta");
 	for (i = 0; i < 4; i++)
-		a[i] = new_bo(fd, 64 * MB, TILE0);
+		a[i] = tdev_new_bo(fd, 64 * MB, TILE0);
 	cg_enter("tb");
-	b = new_bo(fd, 64 * MB, TILE0);
-	check(where(fd, a[0]) == SYSTEM, "a[0] in %d", where(fd, a[0]));
-	check(cur("ta", sys) == 64 * MB, "ta system %lld over its max 0",
-	      cur("ta", sys));
+	b = tdev_new_bo(fd, 64 * MB, TILE0);
+	check(tdev_where(fd, a[0]) == SYSTEM, "a[0] in %d", tdev_where(fd, a[0]));
+	check(drm_current("ta", sys) == 64 * MB, "ta system %lld over its max 0",
+	      drm_current("ta", sys));
 	check(cg_get("ta", "drm.events", sys, "max") == 0, "max events");
 	for (i = 0; i < 4; i++)
-		release(fd, a[i]);
-	release(fd, b);
+		tdev_release(fd, a[i]);
+	tdev_release(fd, b);
 
 	check(cg_put("tc", "drm.max", "%s 64M", tile0) == 0, "tc max");
 	cg_enter("tc");
-	c = new_bo(fd, 64 * MB, TILE0);
-	h = create(fd, 64 * MB, TILE0, DRMCG_TEST_NO_EVICT_OTHERS);
+	c = tdev_new_bo(fd, 64 * MB, TILE0);
+	h = tdev_create(fd, 64 * MB, TILE0, DRMCG_TEST_NO_EVICT_OTHERS);
 	check(h > 0, "no-evict create within its own limit: %lld", h);
-	check(where(fd, c) == SYSTEM && cur("tc", tile0) == 64 * MB,
+	check(tdev_where(fd, c) == SYSTEM && drm_current("tc", tile0) == 64 * MB,
 	      "tc's own buffer was not evicted");
-	release(fd, c);
+	tdev_release(fd, c);
 	if (h > 0)
-		release(fd, h);
+		tdev_release(fd, h);
 	cg_enter("");
-	rmcg("ta");
-	rmcg("tb");
-	rmcg("tc");
+	cg_rmdir("ta");
+	cg_rmdir("tb");
+	cg_rmdir("tc");
 }
 
 /* Pinned buffers are reported in drm.stat and never evicted. */
@@ -329,51 +256,51 @@ static void t_pin(int fd)
 	long long h;
 
 	printf("-- pinning\n");
-	mkcg("ta");
-	mkcg("tb");
+	cg_mkdir("ta");
+	cg_mkdir("tb");
 	cg_enter("ta");
-	h = create(fd, 48 * MB, TILE1, DRMCG_TEST_PIN);
+	h = tdev_create(fd, 48 * MB, TILE1, DRMCG_TEST_PIN);
 	check(h > 0, "pinned create: %lld", h);
 	a = h > 0 ? h : 0;
-	check(stat_of("ta", tile1, "pinned") == 48 * MB, "ta pinned %lld",
-	      stat_of("ta", tile1, "pinned"));
+	check(drm_stat("ta", tile1, "pinned") == 48 * MB, "ta pinned %lld",
+	      drm_stat("ta", tile1, "pinned"));
 
 	cg_enter("tb");
-	h = create(fd, 32 * MB, TILE1, 0);
+	h = tdev_create(fd, 32 * MB, TILE1, 0);
 	check(h == -ENOSPC, "create over a pinned buffer: %lld", h);
-	check(where(fd, a) == TILE1, "pinned buffer moved");
-	check(validate(fd, a, SYSTEM, 0) == -EINVAL, "moving a pinned buffer");
+	check(tdev_where(fd, a) == TILE1, "pinned buffer moved");
+	check(tdev_validate(fd, a, SYSTEM, 0) == -EINVAL, "moving a pinned buffer");
 
 	/* A failed move after an unpin keeps the pin; a second pin is refused. */
-	b = new_bo(fd, 256 * MB, TILE0);
-	check(validate(fd, b, TILE0, DRMCG_TEST_PIN) == 0, "pin tile0");
+	b = tdev_new_bo(fd, 256 * MB, TILE0);
+	check(tdev_validate(fd, b, TILE0, DRMCG_TEST_PIN) == 0, "pin tile0");
 	cg_enter("ta");
-	check(validate(fd, a, TILE0, DRMCG_TEST_UNPIN) == -ENOSPC,
+	check(tdev_validate(fd, a, TILE0, DRMCG_TEST_UNPIN) == -ENOSPC,
 	      "unpin and move into a pinned-full tile");
-	check(where(fd, a) == TILE1 && stat_of("ta", tile1, "pinned") == 48 * MB,
+	check(tdev_where(fd, a) == TILE1 && drm_stat("ta", tile1, "pinned") == 48 * MB,
 	      "pin lost by a failed move");
-	check(validate(fd, a, TILE1, DRMCG_TEST_PIN) == -EBUSY, "second pin");
-	release(fd, b);
-	check(validate(fd, a, TILE1, DRMCG_TEST_UNPIN) == 0, "unpin");
-	check(stat_of("ta", tile1, "pinned") == 0, "ta pinned after unpin");
+	check(tdev_validate(fd, a, TILE1, DRMCG_TEST_PIN) == -EBUSY, "second pin");
+	tdev_release(fd, b);
+	check(tdev_validate(fd, a, TILE1, DRMCG_TEST_UNPIN) == 0, "unpin");
+	check(drm_stat("ta", tile1, "pinned") == 0, "ta pinned after unpin");
 	cg_enter("tb");
-	b = new_bo(fd, 32 * MB, TILE1);
-	check(where(fd, a) == SYSTEM, "unpinned buffer stayed");
+	b = tdev_new_bo(fd, 32 * MB, TILE1);
+	check(tdev_where(fd, a) == SYSTEM, "unpinned buffer stayed");
 
 	/* Pin through validation, and free while pinned. */
-	b2 = new_bo(fd, 8 * MB, SYSTEM);
-	check(validate(fd, b2, TILE1, DRMCG_TEST_PIN) == 0, "validate+pin");
-	check(stat_of("tb", tile1, "pinned") == 8 * MB, "tb pinned %lld",
-	      stat_of("tb", tile1, "pinned"));
-	release(fd, b2);
-	check(stat_of("tb", tile1, "pinned") == 0, "tb pinned after free");
+	b2 = tdev_new_bo(fd, 8 * MB, SYSTEM);
+	check(tdev_validate(fd, b2, TILE1, DRMCG_TEST_PIN) == 0, "validate+pin");
+	check(drm_stat("tb", tile1, "pinned") == 8 * MB, "tb pinned %lld",
+	      drm_stat("tb", tile1, "pinned"));
+	tdev_release(fd, b2);
+	check(drm_stat("tb", tile1, "pinned") == 0, "tb pinned after free");
 
-	release(fd, a);
-	release(fd, b);
-	check(cur("ta", tile1) == 0 && cur("tb", tile1) == 0, "after free");
+	tdev_release(fd, a);
+	tdev_release(fd, b);
+	check(drm_current("ta", tile1) == 0 && drm_current("tb", tile1) == 0, "after free");
 	cg_enter("");
-	rmcg("ta");
-	rmcg("tb");
+	cg_rmdir("ta");
+	cg_rmdir("tb");
 }
 
 /* A cgroup over its drm.high is evicted before one within it. */
@@ -382,36 +309,36 @@ static void t_over_high(int fd)
 	unsigned int c[2], a[2], b;
 
 	printf("-- over high first\n");
-	mkcg("ta");
-	mkcg("tb");
-	mkcg("tc");
+	cg_mkdir("ta");
+	cg_mkdir("tb");
+	cg_mkdir("tc");
 	/* tc's buffers are the least recently used. */
 	cg_enter("tc");
-	c[0] = new_bo(fd, 64 * MB, TILE0);
-	c[1] = new_bo(fd, 64 * MB, TILE0);
+	c[0] = tdev_new_bo(fd, 64 * MB, TILE0);
+	c[1] = tdev_new_bo(fd, 64 * MB, TILE0);
 	cg_enter("ta");
 	check(cg_put("ta", "drm.high", "%s 32M", tile0) == 0, "ta high");
-	a[0] = new_bo(fd, 64 * MB, TILE0);
-	a[1] = new_bo(fd, 64 * MB, TILE0);
+	a[0] = tdev_new_bo(fd, 64 * MB, TILE0);
+	a[1] = tdev_new_bo(fd, 64 * MB, TILE0);
 	check(cg_get("ta", "drm.events", tile0, "high") >= 1, "ta high events");
 
 	cg_enter("tb");
-	b = new_bo(fd, 64 * MB, TILE0);
-	check(where(fd, c[0]) == TILE0 && where(fd, c[1]) == TILE0,
+	b = tdev_new_bo(fd, 64 * MB, TILE0);
+	check(tdev_where(fd, c[0]) == TILE0 && tdev_where(fd, c[1]) == TILE0,
 	      "tc (within high) was evicted");
-	check(cur("ta", tile0) == 64 * MB, "ta tile0 %lld", cur("ta", tile0));
-	check(stat_of("ta", tile0, "evictions") == 1, "ta evictions %lld",
-	      stat_of("ta", tile0, "evictions"));
+	check(drm_current("ta", tile0) == 64 * MB, "ta tile0 %lld", drm_current("ta", tile0));
+	check(drm_stat("ta", tile0, "evictions") == 1, "ta evictions %lld",
+	      drm_stat("ta", tile0, "evictions"));
 
-	release(fd, c[0]);
-	release(fd, c[1]);
-	release(fd, a[0]);
-	release(fd, a[1]);
-	release(fd, b);
+	tdev_release(fd, c[0]);
+	tdev_release(fd, c[1]);
+	tdev_release(fd, a[0]);
+	tdev_release(fd, a[1]);
+	tdev_release(fd, b);
 	cg_enter("");
-	rmcg("ta");
-	rmcg("tb");
-	rmcg("tc");
+	cg_rmdir("ta");
+	cg_rmdir("tb");
+	cg_rmdir("tc");
 }
 
 /*
@@ -426,25 +353,25 @@ static void t_min_and_low(int fd, const char *knob)
 	int i;
 
 	printf("-- breaching %s\n", knob);
-	mkcg("tp");
+	cg_mkdir("tp");
 	check(cg_put("tp", "cgroup.subtree_control", "+drm") == 0, "tp +drm");
-	mkcg("tp/l");
-	mkcg("tp/g");
+	cg_mkdir("tp/l");
+	cg_mkdir("tp/g");
 	check(cg_put("tp", "drm.max", "%s 64M", tile0) == 0, "tp max");
 	check(cg_put("tp/l", knob, "%s 64M", tile0) == 0, "l %s", knob);
 	cg_enter("tp/l");
 	for (i = 0; i < 3; i++)
-		l[i] = new_bo(fd, 16 * MB, TILE0);
+		l[i] = tdev_new_bo(fd, 16 * MB, TILE0);
 	cg_enter("tp/g");
-	h = create(fd, 32 * MB, TILE0, 0);
+	h = tdev_create(fd, 32 * MB, TILE0, 0);
 	if (!strcmp(knob, "drm.min")) {
 		check(h == -ENOSPC, "allocation over min protection: %lld", h);
-		check(cur("tp/l", tile0) == 48 * MB, "l lost memory within min");
+		check(drm_current("tp/l", tile0) == 48 * MB, "l lost memory within min");
 		check(cg_get("tp/l", "drm.events", tile0, "low") == 0, "low events");
 	} else {
 		check(h > 0, "allocation over low protection: %lld", h);
-		check(cur("tp/l", tile0) == 32 * MB, "l tile0 %lld",
-		      cur("tp/l", tile0));
+		check(drm_current("tp/l", tile0) == 32 * MB, "l tile0 %lld",
+		      drm_current("tp/l", tile0));
 		check(cg_get("tp/l", "drm.events", tile0, "low") == 1 &&
 		      cg_get("tp", "drm.events", tile0, "low") == 1,
 		      "low events: l %lld, tp %lld",
@@ -453,14 +380,14 @@ static void t_min_and_low(int fd, const char *knob)
 		check(cg_get("tp/l", "drm.events.local", tile0, "low") == 1 &&
 		      cg_get("tp", "drm.events.local", tile0, "low") == 0,
 		      "local low events");
-		release(fd, h);
+		tdev_release(fd, h);
 	}
 	for (i = 0; i < 3; i++)
-		release(fd, l[i]);
+		tdev_release(fd, l[i]);
 	cg_enter("");
-	rmcg("tp/l");
-	rmcg("tp/g");
-	rmcg("tp");
+	cg_rmdir("tp/l");
+	cg_rmdir("tp/g");
+	cg_rmdir("tp");
 }
 
 /*
@@ -475,40 +402,40 @@ static void t_low_two_places(int fd)
 	int i;
 
 	printf("-- low with two placements\n");
-	mkcg("tl");
-	mkcg("tn");
-	mkcg("tu");
+	cg_mkdir("tl");
+	cg_mkdir("tn");
+	cg_mkdir("tu");
 	check(cg_put("tl", "drm.low", "%s 64M", tile0) == 0, "tl low");
 	cg_enter("tu");
 	for (i = 0; i < 4; i++)
-		u[i] = new_bo(fd, 64 * MB, TILE0);
+		u[i] = tdev_new_bo(fd, 64 * MB, TILE0);
 
 	/* Unprotected: tile0 is full, the buffer goes to system memory. */
 	cg_enter("tn");
-	n = new_bo(fd, 32 * MB, TILE0 | SYSTEM);
-	check(where(fd, n) == SYSTEM, "unprotected buffer in %d", where(fd, n));
-	check(cur("tu", tile0) == 256 * MB, "tu tile0 %lld", cur("tu", tile0));
+	n = tdev_new_bo(fd, 32 * MB, TILE0 | SYSTEM);
+	check(tdev_where(fd, n) == SYSTEM, "unprotected buffer in %d", tdev_where(fd, n));
+	check(drm_current("tu", tile0) == 256 * MB, "tu tile0 %lld", drm_current("tu", tile0));
 
 	/* Within low: tu's least recently used buffer makes room. */
 	cg_enter("tl");
-	l = new_bo(fd, 32 * MB, TILE0 | SYSTEM);
-	check(where(fd, l) == TILE0, "protected buffer fell back to %d",
-	      where(fd, l));
-	check(cur("tl", tile0) == 32 * MB && cur("tl", sys) == 0,
-	      "tl: tile0 %lld system %lld", cur("tl", tile0), cur("tl", sys));
-	check(where(fd, u[0]) == SYSTEM, "u[0] in %d", where(fd, u[0]));
-	check(cur("tu", tile0) == 192 * MB, "tu tile0 %lld", cur("tu", tile0));
-	check(stat_of("tu", tile0, "evictions") == 1, "tu evictions %lld",
-	      stat_of("tu", tile0, "evictions"));
+	l = tdev_new_bo(fd, 32 * MB, TILE0 | SYSTEM);
+	check(tdev_where(fd, l) == TILE0, "protected buffer fell back to %d",
+	      tdev_where(fd, l));
+	check(drm_current("tl", tile0) == 32 * MB && drm_current("tl", sys) == 0,
+	      "tl: tile0 %lld system %lld", drm_current("tl", tile0), drm_current("tl", sys));
+	check(tdev_where(fd, u[0]) == SYSTEM, "u[0] in %d", tdev_where(fd, u[0]));
+	check(drm_current("tu", tile0) == 192 * MB, "tu tile0 %lld", drm_current("tu", tile0));
+	check(drm_stat("tu", tile0, "evictions") == 1, "tu evictions %lld",
+	      drm_stat("tu", tile0, "evictions"));
 
-	release(fd, l);
-	release(fd, n);
+	tdev_release(fd, l);
+	tdev_release(fd, n);
 	for (i = 0; i < 4; i++)
-		release(fd, u[i]);
+		tdev_release(fd, u[i]);
 	cg_enter("");
-	rmcg("tl");
-	rmcg("tn");
-	rmcg("tu");
+	cg_rmdir("tl");
+	cg_rmdir("tn");
+	cg_rmdir("tu");
 }
 
 static double now(void)
@@ -533,35 +460,35 @@ static void t_system_reclaim(int fd)
 	int i, n;
 
 	printf("-- reclaiming the system region\n");
-	mkcg("ts");
+	cg_mkdir("ts");
 	cg_enter("ts");
 	for (i = 0; i < 4; i++)
-		b[i] = new_bo(fd, 16 * MB, SYSTEM);
-	check(cur("ts", sys) == 64 * MB, "ts system %lld", cur("ts", sys));
+		b[i] = tdev_new_bo(fd, 16 * MB, SYSTEM);
+	check(drm_current("ts", sys) == 64 * MB, "ts system %lld", drm_current("ts", sys));
 
 	t = now();
 	check(cg_put("ts", "drm.max", "%s 16M", sys) == 0, "ts system max");
 	t = now() - t;
 	printf("reclaim of the system region took %.3f s\n", t);
 	check(t < 5, "reclaim of the system region took %.3f s", t);
-	check(stat_of("ts", sys, "evictions") == 0 &&
-	      stat_of("ts", sys, "evicted") == 0,
+	check(drm_stat("ts", sys, "evictions") == 0 &&
+	      drm_stat("ts", sys, "evicted") == 0,
 	      "evictions counted: %lld (%lld bytes)",
-	      stat_of("ts", sys, "evictions"), stat_of("ts", sys, "evicted"));
-	check(cur("ts", sys) == 64 * MB, "ts system %lld", cur("ts", sys));
+	      drm_stat("ts", sys, "evictions"), drm_stat("ts", sys, "evicted"));
+	check(drm_current("ts", sys) == 64 * MB, "ts system %lld", drm_current("ts", sys));
 	for (i = 0, n = 0; i < 4; i++)
-		n += where(fd, b[i]) == SYSTEM;
+		n += tdev_where(fd, b[i]) == SYSTEM;
 	check(n == 4, "%d of 4 buffers left in system memory", n);
-	h = create(fd, MB, SYSTEM, 0);
+	h = tdev_create(fd, MB, SYSTEM, 0);
 	check(h == -ENOSPC, "charge above the system max: %lld", h);
 	if (h > 0)
-		release(fd, h);
+		tdev_release(fd, h);
 
 	for (i = 0; i < 4; i++)
-		release(fd, b[i]);
-	check(cur("ts", sys) == 0, "ts system %lld after free", cur("ts", sys));
+		tdev_release(fd, b[i]);
+	check(drm_current("ts", sys) == 0, "ts system %lld after free", drm_current("ts", sys));
 	cg_enter("");
-	rmcg("ts");
+	cg_rmdir("ts");
 }
 
 static long long pools(void)
@@ -600,24 +527,24 @@ static void t_no_ref_leak(int fd)
 
 	printf("-- no pool reference leaked\n");
 	/* The root cgroup's pools live as long as the regions. */
-	h = new_bo(fd, MB, TILE0);
-	check(validate(fd, h, TILE1, 0) == 0 && validate(fd, h, SYSTEM, 0) == 0,
+	h = tdev_new_bo(fd, MB, TILE0);
+	check(tdev_validate(fd, h, TILE1, 0) == 0 && tdev_validate(fd, h, SYSTEM, 0) == 0,
 	      "root moves");
-	release(fd, h);
+	tdev_release(fd, h);
 	before = settled_pools();
 	check(before > 0, "pools %lld", before);
 
-	mkcg("tr");
+	cg_mkdir("tr");
 	cg_enter("tr");
 	for (i = 0; i < 64; i++) {
-		h = new_bo(fd, MB, TILE0);
-		check(validate(fd, h, TILE1, 0) == 0, "move %d to tile1", i);
-		check(validate(fd, h, SYSTEM, 0) == 0, "move %d to system", i);
-		release(fd, h);
+		h = tdev_new_bo(fd, MB, TILE0);
+		check(tdev_validate(fd, h, TILE1, 0) == 0, "move %d to tile1", i);
+		check(tdev_validate(fd, h, SYSTEM, 0) == 0, "move %d to system", i);
+		tdev_release(fd, h);
 	}
 	check(pools() >= before + 3, "tr has no pools: %lld", pools());
 	cg_enter("");
-	rmcg("tr");
+	cg_rmdir("tr");
 
 	for (i = 0; i < 100; i++) {
 		after = pools();
@@ -637,23 +564,23 @@ static void t_lower_max(int fd)
 	int i;
 
 	printf("-- lowering max\n");
-	mkcg("ta");
+	cg_mkdir("ta");
 	cg_enter("ta");
 	for (i = 0; i < 4; i++)
-		a[i] = new_bo(fd, 16 * MB, TILE0);
+		a[i] = tdev_new_bo(fd, 16 * MB, TILE0);
 	check(cg_put("ta", "drm.max", "%s 32M", tile0) == 0, "ta max");
-	check(cur("ta", tile0) <= 32 * MB, "ta tile0 %lld after max",
-	      cur("ta", tile0));
-	check(cur("ta", sys) >= 32 * MB, "ta system %lld", cur("ta", sys));
-	h = create(fd, 32 * MB, TILE0, 0);
-	check(h > 0 && cur("ta", tile0) <= 32 * MB, "charging within the new max");
+	check(drm_current("ta", tile0) <= 32 * MB, "ta tile0 %lld after max",
+	      drm_current("ta", tile0));
+	check(drm_current("ta", sys) >= 32 * MB, "ta system %lld", drm_current("ta", sys));
+	h = tdev_create(fd, 32 * MB, TILE0, 0);
+	check(h > 0 && drm_current("ta", tile0) <= 32 * MB, "charging within the new max");
 	if (h > 0)
-		release(fd, h);
+		tdev_release(fd, h);
 	cg_enter("");
 	for (i = 0; i < 4; i++)
-		release(fd, a[i]);
-	check(cur("ta", tile0) == 0 && cur("ta", sys) == 0, "ta after free");
-	rmcg("ta");
+		tdev_release(fd, a[i]);
+	check(drm_current("ta", tile0) == 0 && drm_current("ta", sys) == 0, "ta after free");
+	cg_rmdir("ta");
 }
 
 /*
@@ -669,19 +596,19 @@ static int t_unbind(int fd)
 	char c;
 
 	printf("-- unbind with buffers alive\n");
-	mkcg("tu");
+	cg_mkdir("tu");
 	cg_enter("tu");
-	new_bo(fd, 16 * MB, TILE0);
-	new_bo(fd, 8 * MB, TILE1);
-	check(cur("tu", tile0) == 16 * MB, "tu tile0 %lld", cur("tu", tile0));
+	tdev_new_bo(fd, 16 * MB, TILE0);
+	tdev_new_bo(fd, 8 * MB, TILE1);
+	check(drm_current("tu", tile0) == 16 * MB, "tu tile0 %lld", drm_current("tu", tile0));
 
 	/* A child moves a buffer back and forth while the device goes. */
-	mover = new_bo(fd, MB, TILE0);
+	mover = tdev_new_bo(fd, MB, TILE0);
 	check(pipe(ready) == 0, "pipe");
 	pid = fork();
 	if (pid == 0) {
 		for (i = 0;; i++) {
-			ret = validate(fd, mover, i & 1 ? TILE0 : TILE1, 0);
+			ret = tdev_validate(fd, mover, i & 1 ? TILE0 : TILE1, 0);
 			if (i == 16 && write(ready[1], "", 1) != 1)
 				_exit(2);
 			if (ret)
@@ -694,8 +621,8 @@ static int t_unbind(int fd)
 	      WEXITSTATUS(status) == 0, "mover during unbind: %#x", status);
 	check(cg_get("", "drm.capacity", tile0, NULL) == -1,
 	      "region still registered");
-	check(cur("tu", tile0) == -1, "tu still lists %s", tile0);
-	h = create(fd, MB, TILE0, 0);
+	check(drm_current("tu", tile0) == -1, "tu still lists %s", tile0);
+	h = tdev_create(fd, MB, TILE0, 0);
 	check(h == -ENODEV, "create on an unplugged device: %lld", h);
 	close(fd);
 
@@ -706,14 +633,14 @@ static int t_unbind(int fd)
 		return -1;
 	check(cg_get("", "drm.capacity", tile0, NULL) == 128 * MB,
 	      "capacity after rebinding");
-	new_bo(fd, 8 * MB, TILE0);
-	check(cur("tu", tile0) == 8 * MB, "tu tile0 %lld on the new device",
-	      cur("tu", tile0));
+	tdev_new_bo(fd, 8 * MB, TILE0);
+	check(drm_current("tu", tile0) == 8 * MB, "tu tile0 %lld on the new device",
+	      drm_current("tu", tile0));
 	close(fd);
-	check(cur("tu", tile0) == 0, "tu tile0 %lld after close",
-	      cur("tu", tile0));
+	check(drm_current("tu", tile0) == 0, "tu tile0 %lld after close",
+	      drm_current("tu", tile0));
 	cg_enter("");
-	rmcg("tu");
+	cg_rmdir("tu");
 	check(put(PARAMS "/tile0_mb", "256") == 0, "tile0_mb");
 	check(put(PLATFORM_DRIVER "/unbind", DRIVER) == 0 &&
 	      put(PLATFORM_DRIVER "/bind", DRIVER) == 0, "rebind");
@@ -723,7 +650,7 @@ static int t_unbind(int fd)
 int main(void)
 {
 	struct prot_device d = {
-		.key = tile0, .scale = 1, .alloc = prot_alloc, .release = release,
+		.key = tile0, .scale = 1, .alloc = prot_alloc, .release = tdev_release,
 	};
 	int fd;
 
