@@ -25,7 +25,12 @@ acquired() {
 }
 
 echo setup > $BENCH || fail "bench setup"
-mkdir -p $CG/ls/a && echo +drm > $CG/ls/cgroup.subtree_control
+# Both controllers charge the same cgroup, of depth 2: in the root, the
+# cgroup core takes no reference on the css, which would spare dmem the RCU
+# sections of taking and dropping one.
+echo +dmem > $CG/cgroup.subtree_control || fail "enable dmem"
+mkdir -p $CG/ls/a && echo "+drm +dmem" > $CG/ls/cgroup.subtree_control ||
+	fail "enable drm and dmem in ls"
 echo $$ > $CG/ls/a/cgroup.procs
 # Warm up: the first charges create the pools.
 echo "charge-drm 100" > $BENCH && echo "charge-dmem 100" > $BENCH || fail "warm-up"
@@ -46,4 +51,6 @@ done
 hot=$(awk -v n=$N '$1 >= n / 20 && $2 !~ /^rcu_read_lock/' /tmp/drm)
 [ -z "$hot" ] || fail "locks taken on the drm charge path: $hot"
 echo $$ > $CG/cgroup.procs
+rmdir $CG/ls/a $CG/ls
+echo -dmem > $CG/cgroup.subtree_control
 pass "no lock on the charge/uncharge fast path"
