@@ -10,12 +10,13 @@
 //! - [`read_once`], a relaxed load;
 //! - `cmpxchg()`, `fetch_add()` and [`fetch_sub`] on `u64` counters.
 //!
-//! Their semantics are exactly those of the `Atomic` methods of the same names. The reason for
-//! them is cost: every `kernel::sync::atomic` operation is a call to a C helper
-//! (`rust/helpers/atomic.c`) unless the kernel is built with `CONFIG_RUST_INLINE_HELPERS`,
-//! which needs clang on rustc's own LLVM and which GCC-built distribution kernels do not have.
-//! A charge and its uncharge at depth `d` made `2d` such calls for the counters alone, where the
-//! C `page_counter` has the locked instruction inline.
+//! Their semantics are those of the `Atomic` methods of the same names, or stronger: on x86-64
+//! every one of them is fully ordered, a failed compare-and-exchange included, as the C
+//! kernel's are there. The reason for them is cost: every `kernel::sync::atomic` operation is a
+//! call to a C helper (`rust/helpers/atomic.c`) unless the kernel is built with
+//! `CONFIG_RUST_INLINE_HELPERS`, which needs clang on rustc's own LLVM and which GCC-built
+//! distribution kernels do not have. A charge and its uncharge at depth `d` made `2d` such calls
+//! for the counters alone, where the C `page_counter` has the locked instruction inline.
 //!
 //! On x86-64 the read-modify-write operations are the locked instructions that the C kernel's
 //! `arch_try_cmpxchg()` and `arch_atomic64_fetch_add()` emit (`arch/x86/include/asm/cmpxchg.h`,
@@ -82,9 +83,13 @@ mod imp {
         let prev: u64;
         // SAFETY: `as_ptr` is valid and aligned for a `u64` while `a` is borrowed, and every bit
         // pattern is a valid `u64` (so the type invariant of `Atomic` holds after the store).
+        // Every other access to `a` is atomic too (the `Atomic` API, or these functions), and
+        // a locked instruction is atomic against all of them, so there is no data race.
         // `lock cmpxchg` compares `rax` with the memory operand and stores `new` if equal; either
-        // way `rax` holds the previous value. It is atomic and fully ordered (module
-        // documentation), as `arch_cmpxchg()` is.
+        // way `rax` holds the previous value. It is fully ordered (module documentation), as
+        // `arch_cmpxchg()` is. The block uses no stack (`nostack`) and changes only `rax`, the
+        // flags (clobbered unless `preserves_flags` is given) and the memory operand (any
+        // memory, unless `nomem` or `readonly` is given).
         unsafe {
             kernel::asm!(
                 "lock cmpxchgq {new}, ({p})";
