@@ -86,14 +86,10 @@ pub(crate) struct DrmCgroup {
     high_work: Work<Css<DrmCgroup>>,
     /// Runs of high reclaim left before it needs another `drm.high` write.
     high_runs: Atomic<u32>,
-    /// How often `high_work` was queued, and how many of its runs finished, for statistics:
-    /// the item is pending at most once and never runs twice at a time, so the difference is at
-    /// most 2 (one running, one pending).
+    /// How often `high_work` was queued and ran, in kernels built for testing (zero-sized
+    /// otherwise).
     #[cfg_attr(not(CONFIG_CGROUP_DRM_TEST_HELPER), allow(dead_code))]
-    high_queued: Atomic<u64>,
-    /// See `high_queued`.
-    #[cfg_attr(not(CONFIG_CGROUP_DRM_TEST_HELPER), allow(dead_code))]
-    high_done: Atomic<u64>,
+    high_counts: reclaim::HighCounts,
     /// Set when the cgroup is removed: no more background reclaim.
     offline: Atomic<bool>,
 }
@@ -111,8 +107,7 @@ impl Controller for DrmCgroup {
             peak <- new_mutex!(PeakWatchers::new()),
             high_work <- new_work!("drm_cgroup_high_reclaim"),
             high_runs: Atomic::new(0),
-            high_queued: Atomic::new(0),
-            high_done: Atomic::new(0),
+            high_counts: reclaim::HighCounts::new(),
             offline: Atomic::new(false),
         }? Error)
     }

@@ -139,6 +139,29 @@ static HIGH_STATS: HighStats = HighStats {
     max_in_flight: crate::atomic::Atomic::new(0),
 };
 
+/// How often a cgroup's high reclaim item was queued and how many of its runs finished, for
+/// [`HIGH_STATS`]: the item is pending at most once and never runs twice at a time, so the
+/// difference is at most 2 (one running, one pending). Kept only in kernels built for testing;
+/// elsewhere the type has no field and takes no space in the cgroup's state.
+pub(crate) struct HighCounts {
+    #[cfg(CONFIG_CGROUP_DRM_TEST_HELPER)]
+    queued: crate::atomic::Atomic<u64>,
+    #[cfg(CONFIG_CGROUP_DRM_TEST_HELPER)]
+    done: crate::atomic::Atomic<u64>,
+}
+
+impl HighCounts {
+    /// Counters at zero.
+    pub(crate) const fn new() -> Self {
+        Self {
+            #[cfg(CONFIG_CGROUP_DRM_TEST_HELPER)]
+            queued: crate::atomic::Atomic::new(0),
+            #[cfg(CONFIG_CGROUP_DRM_TEST_HELPER)]
+            done: crate::atomic::Atomic::new(0),
+        }
+    }
+}
+
 /// Queues `css`'s high reclaim item unless it is pending already.
 fn enqueue_high_reclaim(css: &Css<DrmCgroup>) {
     if reclaim_queue().enqueue(ARef::from(css)).is_err() {
@@ -155,8 +178,8 @@ fn count_queued(css: &Css<DrmCgroup>) {
     // ORDERING: The fully ordered increment orders the load after it, so the runs counted as
     // finished include every run that finished before this item was queued: the difference
     // never counts a finished run (a run that finishes meanwhile only makes it smaller).
-    let queued = css.high_queued.fetch_add(1, crate::atomic::Full) + 1;
-    let now = queued.saturating_sub(css.high_done.load(Relaxed));
+    let queued = css.high_counts.queued.fetch_add(1, crate::atomic::Full) + 1;
+    let now = queued.saturating_sub(css.high_counts.done.load(Relaxed));
     HIGH_STATS.queued.fetch_add(1, Relaxed);
     let mut max = HIGH_STATS.max_in_flight.load(Relaxed);
     while now > max {
@@ -223,7 +246,7 @@ impl WorkItem for Css<DrmCgroup> {
         {
             HIGH_STATS.runs.fetch_add(1, Relaxed);
             // ORDERING: Fully ordered, see `count_queued`.
-            css.high_done.fetch_add(1, crate::atomic::Full);
+            css.high_counts.done.fetch_add(1, crate::atomic::Full);
         }
     }
 }
