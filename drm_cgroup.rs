@@ -48,6 +48,8 @@ mod pool;
 mod protection_test;
 pub mod reclaim;
 mod region;
+#[cfg(CONFIG_CGROUP_DRM_KUNIT_TEST)]
+mod test_rng;
 
 /// The KUnit attribute, reached as `crate::kunit_tests` by the pure files so that they name
 /// nothing of the `kernel` crate and build unchanged on the host.

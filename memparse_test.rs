@@ -19,6 +19,7 @@ use crate::parse::{
     parse_value,
     Value, //
 };
+use crate::test_rng::Rng;
 use core::fmt::Write;
 use kernel::{
     bindings,
@@ -83,22 +84,6 @@ fn check(buf: &Buf, fits: Option<bool>) {
     }
     if whole && fits != Some(false) {
         assert!(ours.is_ok());
-    }
-}
-
-/// A small xorshift generator: the same strings on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
     }
 }
 

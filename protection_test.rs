@@ -45,6 +45,7 @@ use crate::evict::{
     EvictFlags,
     Protection, //
 };
+use crate::test_rng::Rng;
 
 /// Largest number of nodes of a test tree, the root included.
 const MAX_NODES: usize = 16;
@@ -112,18 +113,8 @@ impl Spec {
     }
 }
 
-/// A small xorshift generator: the random trees are the same on every run.
-struct Rng(u64);
-
+/// Random trees from the tests' generator: the same on every run.
 impl Rng {
-    /// Returns a number below `n` (which must not be zero).
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-
     /// Returns a random index below `n` (which must not be zero).
     fn index(&mut self, n: usize) -> usize {
         // CAST: `n` is at most `MAX_NODES`, and so is the result.

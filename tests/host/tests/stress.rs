@@ -17,6 +17,14 @@ use std::sync::atomic::{
 use std::sync::Arc;
 use std::thread;
 
+#[path = "common/set_on_drop.rs"]
+mod set_on_drop;
+#[path = "../../../test_rng.rs"]
+mod test_rng;
+
+use set_on_drop::SetOnDrop;
+use test_rng::Rng;
+
 use drm_cgroup_host::{
     atomic::inject_delays,
     Pool, //
@@ -80,33 +88,6 @@ impl Tree {
                 None => return false,
             }
         }
-    }
-}
-
-/// Sets a flag when dropped, so that a panicking thread still releases the others.
-struct SetOnDrop<'a>(&'a AtomicBool);
-
-impl Drop for SetOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
-    }
-}
-
-/// A small xorshift generator, so that the test needs no dependency and is reproducible.
-struct Rng(u64);
-
-impl Rng {
-    /// Returns the next pseudo-random number.
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// Returns a number below `n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
     }
 }
 

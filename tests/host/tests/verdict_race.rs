@@ -18,6 +18,14 @@ use std::sync::atomic::{
 };
 use std::thread;
 
+#[path = "common/set_on_drop.rs"]
+mod set_on_drop;
+#[path = "../../../test_rng.rs"]
+mod test_rng;
+
+use set_on_drop::SetOnDrop;
+use test_rng::Rng;
+
 use drm_cgroup_host::{
     atomic::inject_delays_everywhere,
     below_min,
@@ -35,28 +43,6 @@ const ROUNDS: usize = 40_000;
 
 /// Delay one operation in this many.
 const DELAY_ONE_IN: u64 = 8;
-
-/// Sets a flag when dropped, so that a panicking thread still stops the deciding loop.
-struct SetOnDrop<'a>(&'a AtomicBool);
-
-impl Drop for SetOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
-    }
-}
-
-/// A small xorshift generator, so that the test needs no dependency and is reproducible.
-struct Rng(u64);
-
-impl Rng {
-    /// Returns a number below `n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
 
 /// Counts the instants at which a check failed, by kind.
 #[derive(Default)]
