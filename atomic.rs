@@ -81,15 +81,14 @@ mod imp {
         _: O,
     ) -> Result<u64, u64> {
         let prev: u64;
-        // SAFETY: `as_ptr` is valid and aligned for a `u64` while `a` is borrowed, and every bit
-        // pattern is a valid `u64` (so the type invariant of `Atomic` holds after the store).
-        // Every other access to `a` is atomic too (the `Atomic` API, or these functions), and
-        // a locked instruction is atomic against all of them, so there is no data race.
         // `lock cmpxchg` compares `rax` with the memory operand and stores `new` if equal; either
         // way `rax` holds the previous value. It is fully ordered (module documentation), as
         // `arch_cmpxchg()` is. The block uses no stack (`nostack`) and changes only `rax`, the
-        // flags (clobbered unless `preserves_flags` is given) and the memory operand (any
-        // memory, unless `nomem` or `readonly` is given).
+        // flags (clobbered: no `preserves_flags`) and memory (no `nomem` or `readonly`).
+        //
+        // SAFETY: `as_ptr` is valid and aligned for a `u64` while `a` is borrowed, and any bit
+        // pattern is a valid `u64`. Every other access to `a` is atomic (the `Atomic` API or
+        // these functions) and a locked instruction is atomic against all of them: no data race.
         unsafe {
             kernel::asm!(
                 "lock cmpxchgq {new}, ({p})";
@@ -110,9 +109,10 @@ mod imp {
     #[inline(always)]
     pub(crate) fn fetch_add<O: Ordering>(a: &Atomic<u64>, v: u64, _: O) -> u64 {
         let mut prev = v;
-        // SAFETY: As in `cmpxchg`. `lock xadd` adds the register to the memory operand and
-        // leaves the previous value in the register, atomically and fully ordered, as
-        // `arch_atomic64_fetch_add()` does.
+        // `lock xadd` adds the register to the memory operand and leaves the previous value in
+        // the register, fully ordered, as `arch_atomic64_fetch_add()` does.
+        //
+        // SAFETY: As in `cmpxchg`: `a` is valid and aligned, only accessed atomically.
         unsafe {
             kernel::asm!(
                 "lock xaddq {v}, ({p})";
