@@ -60,13 +60,13 @@ unsafe impl Sync for CReclaim {}
 impl Reclaim for CReclaim {
     fn reclaim(&self, pool: &Pool, target: u64) -> Result {
         // SAFETY: `ops` stays valid until the region is unregistered, and unregistering waits
-        // for this call (it runs in a read-side section of the region's SRCU).
+        // for this call (it runs in a read-side section of the SRCU of reclaim calls).
         let f = unsafe { (*self.ops).reclaim };
         let Some(f) = f else {
             return Err(ENOSPC);
         };
-        // SAFETY: The driver's callback gets a pool that stays valid for the call (the caller
-        // holds a reference on its css) and its own private pointer.
+        // SAFETY: The driver's callback gets a pool that stays valid for the call (every caller
+        // of `reclaim::reclaim_to` holds a reference on it) and its own private pointer.
         let ret = unsafe { f(pool_to_c(pool), target, self.priv_) };
         kernel::error::to_result(ret)
     }

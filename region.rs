@@ -69,9 +69,9 @@ pub(crate) struct Region {
     #[pin]
     ops: Mutex<Option<KBox<dyn Reclaim>>>,
     /// Reclaim calls run in read-side sections, so that unregistering can wait for them without
-    /// serialising them.
-    #[pin]
-    srcu: Srcu,
+    /// serialising them. Shared by every region and never freed (see
+    /// [`Registry::reclaim_srcu`]).
+    srcu: &'static Srcu,
     /// Every pool of this region that is in a cgroup's table, so that unregistering finds them
     /// without walking every cgroup (as dmem's region keeps its pools). The one thing this
     /// file takes from `pool.rs`; pools, in turn, point to their region.
@@ -153,6 +153,8 @@ pub(crate) struct Registry {
     regions: KVec<Arc<Region>>,
     /// The id of the next region.
     next_id: u64,
+    /// The SRCU of reclaim calls, once the first region was registered.
+    srcu: Option<&'static Srcu>,
 }
 
 global_lock! {
@@ -161,6 +163,7 @@ global_lock! {
     pub(crate) unsafe(uninit) static REGISTRY: Mutex<Registry> = Registry {
         regions: KVec::new(),
         next_id: 0,
+        srcu: None,
     };
 }
 
@@ -171,6 +174,26 @@ pub(crate) fn registry_init() {
 }
 
 impl Registry {
+    /// The SRCU that reclaim calls of every region run under, allocated by the first
+    /// registration and never freed.
+    ///
+    /// One per region would be freed with the region, that is with its last pool, which may
+    /// be in a driver's `drmcg_uncharge()` long after unregistering; `cleanup_srcu_struct()`
+    /// sleeps, and an uncharge must not. Shared, unregistering a region also waits for the
+    /// reclaim calls running in other regions at the time; those are bounded (one eviction
+    /// request each) and unregistering is rare.
+    fn reclaim_srcu(&mut self) -> Result<&'static Srcu> {
+        if let Some(srcu) = self.srcu {
+            return Ok(srcu);
+        }
+        let srcu = KBox::pin_init(kernel::new_srcu!("drm_cgroup_reclaim"), GFP_KERNEL)?;
+        // SAFETY: The box is leaked below: the `Srcu` is never moved nor freed, so it stays
+        // pinned for the rest of the kernel's life.
+        let srcu: &'static Srcu = KBox::leak(unsafe { Pin::into_inner_unchecked(srcu) });
+        self.srcu = Some(srcu);
+        Ok(srcu)
+    }
+
     /// The registered regions, in registration order.
     pub(crate) fn regions(&self) -> &[Arc<Region>] {
         &self.regions
@@ -214,6 +237,7 @@ pub(crate) fn register(
         .find(|&i| reg.regions.iter().all(|r| r.index != i))
         .ok_or(ENOSPC)?;
     reg.regions.reserve(1, GFP_KERNEL)?;
+    let srcu = reg.reclaim_srcu()?;
     let id = reg.next_id;
     // INVARIANT: `free` is unused and below `MAX_REGIONS`; `key` was validated above; `id` was
     // never used (ids are handed out under the lock and only go up).
@@ -226,7 +250,7 @@ pub(crate) fn register(
             unregistered: Atomic::new(false),
             high_set: Atomic::new(false),
             ops <- kernel::new_mutex!(ops),
-            srcu <- kernel::new_srcu!("drm_cgroup_region"),
+            srcu,
             pools: GlobalLockedBy::new(PoolList::new()),
         }? Error),
         GFP_KERNEL,

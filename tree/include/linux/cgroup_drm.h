@@ -206,6 +206,9 @@ struct drmcg_pool *drmcg_get_owner_pool(struct drmcg_region *region,
  * and changes nothing but the reference. Bytes reported pinned are to be
  * unpinned first (drmcg_unpin()); the controller cannot check this
  * against racing charges.
+ *
+ * Context: Any context; does not sleep, also when it drops the last
+ * reference to a pool or to an unregistered region.
  */
 void drmcg_uncharge(struct drmcg_pool *pool, u64 size);
 
@@ -220,6 +223,8 @@ struct drmcg_pool *drmcg_pool_get(struct drmcg_pool *pool);
 /**
  * drmcg_pool_put() - drop a pool reference
  * @pool: the pool, or NULL
+ *
+ * Context: Any context; does not sleep.
  */
 void drmcg_pool_put(struct drmcg_pool *pool);
 
