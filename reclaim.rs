@@ -281,11 +281,40 @@ fn high_reclaim(css: &Css<DrmCgroup>) {
         calls -= used;
         above |= pool.counter().usage() > pool.counter().high();
     }
-    if progress && above && !css.offline.load(Relaxed) {
-        let left = css.high_runs.load(Relaxed);
-        if left > 0 {
-            css.high_runs.store(left - 1, Relaxed);
-            enqueue_high_reclaim(css);
+    if progress && above && !css.offline.load(Relaxed) && take_run(&css.high_runs) {
+        enqueue_high_reclaim(css);
+    }
+}
+
+/// Takes one run from the budget `runs`: whether one was left. One atomic step, so that a
+/// `drm.high` write that refills the budget meanwhile is not overwritten.
+fn take_run(runs: &crate::atomic::Atomic<u32>) -> bool {
+    let mut left = runs.load(Relaxed);
+    while left > 0 {
+        match runs.cmpxchg(left, left - 1, Relaxed) {
+            Ok(_) => return true,
+            Err(now) => left = now,
         }
+    }
+    false
+}
+
+#[cfg(CONFIG_CGROUP_DRM_KUNIT_TEST)]
+#[kernel::macros::kunit_tests(drm_cgroup_reclaim)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_run_counts_down_to_zero() {
+        let runs = crate::atomic::Atomic::new(2u32);
+        assert!(take_run(&runs));
+        assert_eq!(runs.load(Relaxed), 1);
+        assert!(take_run(&runs));
+        assert!(!take_run(&runs));
+        assert_eq!(runs.load(Relaxed), 0);
+        // A refill, as a `drm.high` write makes, gives runs again.
+        runs.store(HIGH_RECLAIM_RUNS, Relaxed);
+        assert!(take_run(&runs));
+        assert_eq!(runs.load(Relaxed), HIGH_RECLAIM_RUNS - 1);
     }
 }
