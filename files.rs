@@ -116,14 +116,20 @@ fn show_value(m: &SeqFile, key: &str, value: u64) {
     }
 }
 
+/// Wakes up the pollers of `pool`'s `drm.events` and `drm.events.local`, and those of its
+/// ancestors' `drm.events`, after an event of `pool` (which counts in all of them).
+fn notify_event_of(pool: &Pool) {
+    pool.css().notify_events(true);
+    let mut p = pool.parent();
+    while let Some(parent) = p {
+        parent.css().notify_events(false);
+        p = parent.parent();
+    }
+}
+
 /// Wakes up pollers after `limit` refused a charge (a `max` event, counted by the core).
 pub(crate) fn notify_max(limit: &Pool) {
-    limit.css().notify_events(true);
-    let mut p = limit.parent();
-    while let Some(pool) = p {
-        pool.css().notify_events(false);
-        p = pool.parent();
-    }
+    notify_event_of(limit);
 }
 
 /// Wakes up pollers after a charge left `over_high` and maybe its ancestors above `high`.
@@ -146,12 +152,7 @@ pub(crate) fn report_eviction(pool: &Pool, bytes: u64, hit_low: bool) {
     };
     evict::report_eviction(pool, bytes, verdict);
     if hit_low {
-        pool.css().notify_events(true);
-        let mut p = pool.parent();
-        while let Some(parent) = p {
-            parent.css().notify_events(false);
-            p = parent.parent();
-        }
+        notify_event_of(pool);
     }
 }
 

@@ -9,8 +9,9 @@
 //! pool is created on the first charge or setting of its (cgroup, region) pair, after the pools
 //! of every ancestor for the same region, so that each pool's counter can link to its parent's.
 //! Creation is the only slow path: it takes the region registry lock and allocates. Afterwards
-//! finding a pool is two acquire loads, a pointer comparison and a reference count increment
-//! inside an RCU read-side section, without locks or allocation.
+//! finding a pool is two dependent loads (ordered as `rcu_dereference()` orders them), a pointer
+//! comparison and a reference count increment inside an RCU read-side section, without locks
+//! or allocation.
 //!
 //! # Lifetimes
 //!
@@ -112,7 +113,9 @@ type RegistryGuard = GlobalGuard<REGISTRY>;
 /// - `parent` is null for the pools of the root cgroup; otherwise it points to the pool of the
 ///   parent cgroup for the same region, on which this pool holds a reference.
 /// - `css` points to the cgroup whose table holds (or held) this pool. It is valid while the
-///   pool is in that table, and while the caller holds a driver handle of the pool.
+///   pool is in that table, while the caller holds a driver handle of the pool, and while the
+///   caller can reach a pool of a descendant cgroup by one of those two ways (a child cgroup
+///   holds a reference on its parent's css, so an ancestor's css outlives it).
 /// - While the pool is in its table, `index` is its position in `region.pools`.
 ///
 /// # Layout
@@ -199,8 +202,9 @@ impl Pool {
 
     /// The cgroup of the pool.
     ///
-    /// Valid while the pool is in its cgroup's table or the caller holds a driver handle of it
-    /// (see the type invariants); every caller reaches pools through one of those.
+    /// Valid while the pool is in its cgroup's table, the caller holds a driver handle of it,
+    /// or the caller reached it as an ancestor of such a pool (see the type invariants); every
+    /// caller reaches pools through one of those.
     pub(crate) fn css(&self) -> &Css<DrmCgroup> {
         // SAFETY: By the type invariants and the callers' guarantee the css is live.
         unsafe { &*self.css }
@@ -225,7 +229,9 @@ impl Pool {
 /// A pool in a list: a raw pointer that holds the table's reference.
 struct ListedPool(*const Pool);
 
-// SAFETY: Pools are `Sync`; the pointer is only used under the registry lock.
+// SAFETY: Pools are `Sync` and their reference count is atomic, so the table's reference a
+// `ListedPool` holds may be used and dropped from any thread (`Detached` drops them after the
+// registry lock is released).
 unsafe impl Send for ListedPool {}
 
 /// The pools of one region that are in a cgroup's table; each entry's [`Pool::index`] is its
@@ -360,6 +366,10 @@ impl Drop for Pools {
         // The cgroup is being freed: no handle of its pools exists (each holds a reference on
         // the css) and no child cgroup either, so every pool left in the table holds only the
         // table's reference.
+        if self.chunks.iter().all(|c| c.load(Relaxed).is_null()) {
+            // No pool was ever created here: nothing to take off a region's list.
+            return;
+        }
         let mut reg = REGISTRY.lock();
         for (k, first) in self.chunks.iter().enumerate() {
             let first = first.load(Relaxed);
@@ -396,6 +406,7 @@ fn unlist(pool: &Pool, reg: &mut RegistryGuard) {
         list.get(i).map(|p| p.0)
     };
     if let Some(moved) = moved {
+        // INVARIANT: The pool that took position `i` on the list records it as its index.
         // SAFETY: Listed pools are alive while the registry lock is held.
         *unsafe { &*moved }.index.as_mut(reg) = i;
     }
@@ -411,6 +422,8 @@ pub(crate) fn detach_all(region: &Region, reg: &mut RegistryGuard) -> Detached {
         // SAFETY: A listed pool is in its cgroup's table, so it and its css are alive.
         let pool = unsafe { &*p.0 };
         if let Some(slot) = pool.css().pools.slot(region.slot()) {
+            // INVARIANT: The pool leaves its table and its region's list together; the table's
+            // reference moves to the returned `Detached`.
             slot.store(ptr::null_mut(), Relaxed);
         }
     }
