@@ -106,16 +106,21 @@ expect_eq "$(field $CG/H/drm.current $K)" $M "H reclaimed down to high"
 in_cgroup $CG/H sh -c "echo uncharge $K $M > $DBG/ctl" || fail "uncharge H"
 rmdir $CG/H || fail "rmdir H"
 
-# Settings reset when a cgroup is removed; its charge stays accounted.
+# A removed cgroup's charge stays accounted in its parent until given back
+# (released below, after the unregister).
 expect_write $CG/A/D/drm.min "$K 1M"
 expect_write $CG/A/D/drm.max "$K 1M"
+in_cgroup $CG/A/D sh -c "echo charge $K $((512 * 1024)) > $DBG/ctl" || fail "charge D"
+a_before=$(field $CG/A/drm.current $K)
 rmdir $CG/A/D || fail "rmdir D"
+expect_eq "$(field $CG/A/drm.current $K)" "$a_before" "A current after rmdir of D"
 # Unregister with charges outstanding: the key disappears, charges can be
 # given back afterwards and the accounting returns to zero.
 ctl unregister $K || fail unregister
 grep -q "$K" $CG/drm.capacity $CG/A/drm.current && fail "$K still listed"
 in_cgroup $CG/A/B/C sh -c "echo charge $K 4096 > $DBG/ctl" 2>/dev/null && fail "charge after unregister"
 in_cgroup $CG/A/B/C sh -c "echo uncharge $K $M > $DBG/ctl" || fail "uncharge after unregister"
+ctl release-all $K || fail "release D's charge after unregister"
 [ -z "$(cat $DBG/ctl)" ] || fail "charges left: $(cat $DBG/ctl)"
 # The same key can be registered again and starts from zero.
 ctl register 0000:05:00.0 vram0 $((64 * M)) || fail "register again"

@@ -357,11 +357,10 @@ int main(int argc, char **argv)
 	n = mmap(NULL, sizeof(*n), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (n == MAP_FAILED)
 		return 1;
+	/* The test kernels have the device: without it, something broke. */
 	fd = drm_open_driver(DRIVER, card, sizeof(card));
-	if (fd < 0) {
-		printf("no test device\n");
-		return 77;
-	}
+	if (fd < 0)
+		return 1;
 	close(fd);
 	/* The pools that exist without the regions under test. */
 	check(put(PLATFORM_DRIVER "/unbind", DRIVER) == 0, "unbind");

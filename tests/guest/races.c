@@ -6,6 +6,9 @@
  *  first   hundreds of fresh cgroups: two tasks charge their first buffer at
  *          the same moment, a third sets drm.max, a fourth charges from a
  *          child cgroup created meanwhile; every counter must be exact
+ *  unreg   first limit writes in fresh cgroups (pool creation) while the
+ *          region is unregistered: each lands or fails with ENODEV, and every
+ *          pool is freed once the cgroups are removed
  *  cycles  register/unregister cycles of a region with charges in nested
  *          cgroups, the root included: the live-pool count and unreclaimable
  *          slab return to where they started
@@ -14,7 +17,7 @@
  *  high    10,000 drm.high writes: at most one reclaim item pending per
  *          cgroup (two in flight), then rmdir while reclaim runs
  *
- *   races [first|cycles|peak|high] [rounds]   (default: all, default rounds)
+ *   races [first|unreg|cycles|peak|high] [rounds]   (default: all, default rounds)
  *
  * Static binary run in the guest.
  */
@@ -109,7 +112,7 @@ static void move_self(const char *cg)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	put(path, "%d", getpid());
+	check(put(path, "%d", getpid()) == 0, "move to %s", cg);
 }
 
 /*
@@ -209,7 +212,80 @@ static void test_first(int rounds)
 	check(!lost && !limits && !hier, "first charges lost state");
 }
 
-/* Register, charge at three levels (root included), unregister with charges, release. */
+/*
+ * Pool creation against unregister: an admin's limit write creates the pools
+ * of a fresh cgroup and its ancestors, and nothing keeps a region registered
+ * for it. In each round a region is registered, two tasks write drm.max and
+ * drm.low of fresh cgroups race/uN/a and race/uN/b for the first time while a
+ * third unregisters the region, all at the same moment. A write either lands
+ * or fails with ENODEV; once the cgroups are removed, every pool is freed.
+ */
+static void test_unreg(int rounds)
+{
+	char cg[96], a[128], b[128], path[256];
+	long long start = settle_pools(read_number(DBG "/pools", NULL));
+	int r, i, landed = 0, refused = 0, other = 0;
+
+	for (r = 0; r < rounds; r++) {
+		pid_t pids[3];
+		int status;
+
+		snprintf(cg, sizeof(cg), "%s/u%d", RACE, r);
+		snprintf(a, sizeof(a), "%s/a", cg);
+		snprintf(b, sizeof(b), "%s/b", cg);
+		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cg);
+		if (mkdir(cg, 0755) || put(path, "+drm") || mkdir(a, 0755) || mkdir(b, 0755) ||
+		    put(DBG "/ctl", "register unreg:00.0 vram0 1G")) {
+			check(0, "cannot set up %s: %s", cg, strerror(errno));
+			return;
+		}
+		atomic_store(gate, 0);
+		for (i = 0; i < 3; i++) {
+			int fd, ret;
+
+			pids[i] = fork();
+			if (pids[i])
+				continue;
+			if (i == 2) {
+				volatile int spin;
+
+				fd = open(DBG "/ctl", O_WRONLY);
+				wait_gate(3);
+				/* Sweep the window: from at once to after the writes. */
+				for (spin = 0; spin < (r % 64) * 500; spin++)
+					;
+				_exit(ctl_write(fd, "unregister unreg:00.0/vram0") ? 1 : 0);
+			}
+			snprintf(path, sizeof(path), "%s/%s", i ? b : a, i ? "drm.low" : "drm.max");
+			fd = open(path, O_WRONLY);
+			wait_gate(3);
+			ret = ctl_write(fd, "unreg:00.0/vram0 1M");
+			_exit(ret == 0 ? 0 : ret == -ENODEV ? 2 : 1);
+		}
+		for (i = 0; i < 3; i++) {
+			waitpid(pids[i], &status, 0);
+			if (!WIFEXITED(status) || WEXITSTATUS(status) == 1)
+				other++;
+			else if (i < 2 && WEXITSTATUS(status) == 0)
+				landed++;
+			else if (i < 2)
+				refused++;
+		}
+		check(rmdir(a) == 0 && rmdir(b) == 0 && rmdir(cg) == 0, "rmdir %s: %s", cg,
+		      strerror(errno));
+	}
+	printf("unreg: %d rounds, %d first limit writes landed, %d refused with ENODEV\n",
+	       rounds, landed, refused);
+	check(!other, "%d writes or unregisters failed otherwise", other);
+	check(settle_pools(start) <= start, "%lld pools left, %lld before",
+	      read_number(DBG "/pools", NULL), start);
+}
+
+/*
+ * Register, charge the leaf race/a/b twice and the root once (pools at four
+ * levels: root, race, a, b), unregister with the charges, release. "a" has
+ * drm in its subtree_control, so no task can live there.
+ */
 static void test_cycles(int rounds)
 {
 	long long pools_before, slab_before, slab_after, t0;
@@ -242,11 +318,12 @@ static void test_cycles(int rounds)
 		}
 		move_self(RACE "/a/b");
 		put(DBG "/ctl", "charge cycle:00.0/vram0 64K");
-		move_self(RACE "/a");
 		put(DBG "/ctl", "charge cycle:00.0/vram0 64K");
 		move_self(CG);
 		put(DBG "/ctl", "charge cycle:00.0/vram0 64K");
-		if (read_number(RACE "/a/drm.current", "cycle:00.0/vram0") != 128 * KB)
+		if (read_number(RACE "/a/drm.current", "cycle:00.0/vram0") != 128 * KB ||
+		    read_number(RACE "/a/b/drm.current", "cycle:00.0/vram0") != 128 * KB ||
+		    read_number(CG "/drm.current", "cycle:00.0/vram0") != 192 * KB)
 			bad++;
 		/* Unregister with the charges outstanding, then give them back. */
 		if (put(DBG "/ctl", "unregister cycle:00.0/vram0") ||
@@ -403,6 +480,8 @@ int main(int argc, char **argv)
 	put(DBG "/ctl", "unregister %s", KEY);
 	check(read_number(DBG "/pools", NULL) <= pools, "%lld pools left after unregister, "
 	      "%lld before register", read_number(DBG "/pools", NULL), pools);
+	if (!only || !strcmp(only, "unreg"))
+		test_unreg(rounds ? rounds : 300);
 	if (!only || !strcmp(only, "cycles"))
 		test_cycles(rounds ? rounds : 1000);
 	if (!only || !strcmp(only, "peak"))
