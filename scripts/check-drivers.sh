@@ -12,7 +12,7 @@
 # It works in a tree and a build folder of its own in the cache (a git
 # worktree of the pristine source with the overlay placed in it), so it
 # does not hold the lock of the shared test kernel while it builds: the
-# first build takes about half an hour on two cores. Set DRMCG_NICE=0 to
+# first build takes about 25 min on two cores. Set DRMCG_NICE=0 to
 # build at normal priority.
 
 . "$(dirname "$0")/common.sh"

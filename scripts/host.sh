@@ -8,7 +8,10 @@
 
 . "$(dirname "$0")/common.sh"
 
-CARGO=${CARGO:-$(command -v cargo || echo /usr/bin/cargo)}
+# Debian's cargo, which setup.sh installs, as on a fresh machine, even where a
+# rustup toolchain comes first in PATH.
+export PATH=/usr/bin:$PATH
+CARGO=${CARGO:-/usr/bin/cargo}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$DRMCG_CACHE/host-target}
 cd "$REPO/tests/host"
 if [ "${1:-}" = --bench ]; then

@@ -10,6 +10,10 @@
 drmcg_lock
 
 "$REPO/scripts/setup.sh"
+# The toolchain setup.sh installs (cargo, rustfmt, clippy from Debian), as on
+# a fresh machine, even where a rustup toolchain comes first in PATH: the
+# kernel's rustfmtcheck and cargo's fmt and clippy subcommands look there.
+export PATH=/usr/bin:$PATH
 SRC=$(drmcg_ksrc)
 OUT=$(drmcg_kbuild "$SRC" kunit)
 mapfile -t mk < <(drmcg_make_opts)
@@ -40,7 +44,7 @@ for p in patches/*.patch; do
 done
 
 log "host crate: rustfmt and clippy"
-CARGO=${CARGO:-$(command -v cargo || echo /usr/bin/cargo)}
+CARGO=${CARGO:-/usr/bin/cargo}
 (cd tests/host && "$CARGO" fmt --check && \
 	CARGO_TARGET_DIR=$DRMCG_CACHE/host-target "$CARGO" clippy -q --all-targets -- -D warnings) ||
 	status=1
